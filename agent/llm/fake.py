@@ -1,0 +1,61 @@
+"""A scripted LLM for tests and for measuring everything around the model."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+
+from agent.llm.base import BaseLLM, Capabilities, ChatMessage, GenerationOptions
+from agent.settings import LLMSettings
+
+# Words, single CJK characters, or single other non-space characters, each with the
+# whitespace before it, so joining the tokens gives back the text.
+_TOKEN = re.compile(r"\s*(?:[\u3400-\u9fff\uf900-\ufaff]|\w+|[^\w\s])|\s+")
+
+Reply = str | Callable[[list[ChatMessage]], str]
+
+
+def fake_tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+class FakeLLM(BaseLLM):
+    """Replies from a script: replies used in order (the last one repeats), or a function of the messages.
+
+    With no script it echoes the last user message, prefixed with ``Echo:``.
+    Every prompt it was given is kept in ``prompts`` for tests to inspect.
+    """
+
+    name = "fake"
+
+    def __init__(self, replies: Sequence[Reply] = (), *, max_context: int = 4096,
+                 json_schema: bool = False) -> None:
+        super().__init__()
+        self._replies = list(replies)
+        self._capabilities = Capabilities(max_context=max_context, json_schema=json_schema)
+        self.prompts: list[list[ChatMessage]] = []
+
+    @classmethod
+    def from_settings(cls, settings: LLMSettings) -> FakeLLM:
+        return cls()
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._capabilities
+
+    def _open(self) -> None:
+        pass
+
+    def _count_tokens(self, messages: list[ChatMessage]) -> int:
+        return sum(len(fake_tokens(m.content)) + 4 for m in messages)
+
+    def _next_reply(self, messages: list[ChatMessage]) -> str:
+        if not self._replies:
+            last_user = next((m.content for m in reversed(messages) if m.role == "user"), "")
+            return f"Echo: {last_user}"
+        reply = self._replies.pop(0) if len(self._replies) > 1 else self._replies[0]
+        return reply(messages) if callable(reply) else reply
+
+    def _generate(self, messages: list[ChatMessage], options: GenerationOptions) -> Iterator[str]:
+        self.prompts.append(list(messages))
+        yield from fake_tokens(self._next_reply(messages))[: options.max_tokens]

@@ -1,0 +1,105 @@
+"""One typed settings object, built at the edge (CLI, UI, API) and passed down.
+
+Sources, highest priority first: explicit keyword arguments, environment variables
+(prefix ``CONGMING_``, ``__`` between nested names, e.g. ``CONGMING_LLM__BACKEND=openai``),
+a TOML file (``--config``, ``CONGMING_CONFIG`` or ``./congming.toml``), then defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+_config_file: ContextVar[Path | None] = ContextVar("congming_config_file", default=None)
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "congming"
+
+
+class LLMSettings(BaseModel):
+    backend: str = Field("llamacpp", description="llamacpp | transformers | openai | langchain | fake")
+    model: str | None = Field(
+        None,
+        description="GGUF path (llamacpp), model directory (transformers) or model name (openai). "
+        "Empty means the packaged SmolLM2-135M-Instruct Q4_1 GGUF.",
+    )
+    n_ctx: int = Field(4096, ge=256, description="Context window in tokens (llamacpp).")
+    n_batch: int = Field(512, ge=8, description="Prompt batch size (llamacpp).")
+    threads: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, description="CPU threads for inference."
+    )
+    max_tokens: int = Field(512, ge=1, description="Most new tokens per reply.")
+    temperature: float = Field(0.2, ge=0.0, le=2.0)
+    seed: int = 0
+    quantize: Literal["none", "int8", "8bit", "4bit"] = Field(
+        "none",
+        description="transformers: int8 = torch dynamic int8 on CPU; 8bit/4bit = bitsandbytes on CUDA.",
+    )
+    device: str = Field("cpu", description="transformers: cpu | cuda | auto")
+    base_url: str = Field("http://127.0.0.1:11434/v1", description="OpenAI-compatible server URL.")
+    api_key: SecretStr | None = None
+    timeout_s: float = Field(120.0, gt=0)
+
+
+class EmbedderSettings(BaseModel):
+    backend: str = Field("sentence-transformers", description="sentence-transformers | hash")
+    model: str | None = Field(
+        None, description="Model directory; empty means the packaged all-MiniLM-L6-v2."
+    )
+    batch_size: int = Field(32, ge=1)
+    device: str = "cpu"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CONGMING_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file.get()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @classmethod
+    def load(cls, config_file: str | Path | None = None, **overrides) -> Settings:
+        """Build settings from overrides, the environment and an optional TOML file."""
+        from graph.errors import ConfigError
+
+        path = config_file or os.environ.get("CONGMING_CONFIG")
+        if path is None and Path("congming.toml").is_file():
+            path = "congming.toml"
+        if path is not None and not Path(path).is_file():
+            raise ConfigError(f"Config file {path} does not exist; fix the path or remove it.")
+        token = _config_file.set(Path(path) if path else None)
+        try:
+            return cls(**overrides)
+        except ValueError as exc:
+            raise ConfigError(f"Invalid settings: {exc}") from exc
+        finally:
+            _config_file.reset(token)

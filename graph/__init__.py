@@ -1,0 +1,1 @@
+"""Stores and retrieval: embedders, indexes, the knowledge graph, hybrid retrieval."""

@@ -1,0 +1,1 @@
+"""Working memory, episodic memory and semantic facts."""

@@ -1,0 +1,44 @@
+"""Shared fixtures. No test reaches the network; the real model runs with 1 thread."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    """Settings isolated from the developer's environment and files, with 1 thread."""
+    from agent.settings import Settings
+
+    for name in list(os.environ):
+        if name.startswith("CONGMING_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return Settings.load(data_dir=tmp_path / "data", llm={"threads": 1})
+
+
+@pytest.fixture(scope="session")
+def packaged_llm():
+    """The real packaged model (SmolLM2-135M Q4_1 via llama.cpp), loaded once per session."""
+    from agent.llm.llamacpp import LlamaCppLLM
+
+    llm = LlamaCppLLM(n_ctx=2048, threads=1)
+    llm.open()
+    yield llm
+    llm.close()
+
+
+@pytest.fixture
+def openai_stub():
+    """A running stub OpenAI-compatible server on 127.0.0.1 (tests/stub_openai_server.py)."""
+    from tests.stub_openai_server import StubOpenAIServer
+
+    server = StubOpenAIServer().start()
+    yield server
+    server.stop()
