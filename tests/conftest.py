@@ -42,3 +42,12 @@ def openai_stub():
     server = StubOpenAIServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def tiny_hf_model_dir(tmp_path_factory):
+    """A tiny random Llama + locally trained tokenizer saved as a Hugging Face model directory."""
+    pytest.importorskip("transformers")
+    from tests.tiny_hf import make_tiny_model_dir
+
+    return make_tiny_model_dir(tmp_path_factory.mktemp("tiny-hf-model"))

@@ -90,7 +90,9 @@ def cut_at_stop(pieces: Iterator[str], stops: Sequence[str]) -> Iterator[str]:
     """Yield text from ``pieces`` up to (not including) the first stop string.
 
     A stop string may be split across pieces, so text that could be the start of one is
-    held back until it is known not to be.
+    held back until it is known not to be. Where stop strings overlap, the one completed
+    first wins (the longest on a tie), so the result does not depend on how the text
+    was split into pieces.
     """
     stops = [s for s in stops if s]
     if not stops:
@@ -101,8 +103,9 @@ def cut_at_stop(pieces: Iterator[str], stops: Sequence[str]) -> Iterator[str]:
     try:
         for piece in pieces:
             buffer += piece
-            cut = min((i for i in (buffer.find(s) for s in stops) if i >= 0), default=-1)
-            if cut >= 0:
+            found = [(i + len(s), i) for s in stops if (i := buffer.find(s)) >= 0]
+            if found:
+                cut = min(found)[1]
                 if buffer[:cut]:
                     yield buffer[:cut]
                 return
