@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 ENTITY_TYPES = ("person", "place", "organization", "concept", "other")
+
+
+def stable_id(prefix: str, *parts: str) -> str:
+    """A deterministic id from its parts: the same thing always gets the same id."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+    return f"{prefix}-{digest}"
 
 
 @dataclass(frozen=True, slots=True)

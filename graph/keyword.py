@@ -1,0 +1,132 @@
+"""Keyword search over chunks: SQLite FTS5 ranked by BM25, with CJK text pre-tokenized by jieba.
+
+The ``chunk_fts`` table holds, per chunk row, the chunk's tokens joined by spaces: Latin,
+Cyrillic, Hangul and digits as lower-cased words; Chinese runs split by jieba's search mode
+(words plus their sub-words, so "北京大学" is found by "北京"); kana runs as character
+bigrams. Queries go through the same tokenizer, and every token is quoted, so any user
+text is a safe FTS5 query (no operators, column filters or syntax errors).
+
+Rows are written in the same SQLite transaction as their chunk and deleted by a trigger
+with it, so the keyword index never needs a consistency check of its own.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from graph.sqlite_db import SQLiteDatabase
+
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_KANA = r"\u3040-\u30ff"
+_RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<kana>[{_KANA}]+)|(?P<word>[^\W_{_HAN}{_KANA}]+)")
+
+MAX_QUERY_TOKENS = 64
+
+# Very common words that only slow an OR query down; used for queries, never for indexing.
+_ENGLISH_STOPWORDS = (
+    "a an and are as at be but by for from has have he her his i if in into is it its me my no "
+    "not of on or our she so than that the their them then there these they this to was we "
+    "were what when where which who whom why will with you your"
+)
+_CHINESE_STOPWORDS = (
+    "的 了 是 在 和 与 及 或 也 就 都 而 吗 呢 吧 啊 么 什么 怎么 哪 哪里 谁 这 那 "
+    "这个 那个 一个 有 我 你 他 她 它 我们 你们 他们"
+)
+STOPWORDS = frozenset(_ENGLISH_STOPWORDS.split()) | frozenset(_CHINESE_STOPWORDS.split())
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordHit:
+    chunk_id: str
+    rowid: int  # the chunk's integer row id (also its id in the vector index)
+    document_id: str
+    score: float  # BM25, higher is better
+
+
+def _han_tokens(run: str) -> list[str]:
+    from graph.cjk import jieba_tokenizer
+
+    return [t for t in jieba_tokenizer().cut_for_search(run) if t.strip()]
+
+
+def _kana_tokens(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def tokenize(text: str) -> list[str]:
+    """The tokens of ``text`` as the keyword index sees them (NFKC, lower-cased)."""
+    tokens: list[str] = []
+    for match in _RUNS.finditer(unicodedata.normalize("NFKC", text).lower()):
+        if match.lastgroup == "han":
+            tokens += _han_tokens(match.group())
+        elif match.lastgroup == "kana":
+            tokens += _kana_tokens(match.group())
+        else:
+            tokens.append(match.group())
+    return tokens
+
+
+def index_text(text: str) -> str:
+    """What goes into the FTS5 column for ``text``."""
+    return " ".join(tokenize(text))
+
+
+def match_expression(text: str) -> str | None:
+    """A safe FTS5 MATCH expression: the query's distinct tokens, each quoted, OR-ed together.
+
+    Stop words are dropped unless nothing else is left. None when there is nothing to search.
+    """
+    tokens = list(dict.fromkeys(tokenize(text)))
+    kept = [t for t in tokens if t not in STOPWORDS] or tokens
+    if not kept:
+        return None
+    return " OR ".join('"' + token.replace('"', '""') + '"' for token in kept[:MAX_QUERY_TOKENS])
+
+
+def index_chunks(conn: sqlite3.Connection, rows: Iterable[tuple[int, str]]) -> None:
+    """Index (chunk row id, text) pairs inside the caller's transaction."""
+    conn.executemany("INSERT INTO chunk_fts (rowid, tokens) VALUES (?, ?)",
+                     ((rowid, index_text(text)) for rowid, text in rows))
+
+
+class KeywordIndex:
+    """BM25 keyword search over the chunks stored in a ``SQLiteDatabase``."""
+
+    def __init__(self, db: SQLiteDatabase) -> None:
+        self.db = db
+
+    def search(self, user_id: str, query: str, *, limit: int = 10,
+               collection: str | None = None) -> list[KeywordHit]:
+        """Chunks of ``user_id`` (and ``collection``, if given) best matching ``query``."""
+        expression = match_expression(query)
+        if expression is None or limit < 1:
+            return []
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT c.pk, c.id, c.document_id, bm25(chunk_fts) AS rank "
+                "FROM chunk_fts JOIN chunks c ON c.pk = chunk_fts.rowid "
+                "WHERE chunk_fts MATCH ? AND c.user_id = ? AND (? IS NULL OR c.collection = ?) "
+                "ORDER BY rank LIMIT ?",
+                (expression, user_id, collection, collection, limit),
+            ).fetchall()
+        return [KeywordHit(chunk_id=row["id"], rowid=row["pk"], document_id=row["document_id"],
+                           score=-row["rank"]) for row in rows]
+
+    def chunks_with_phrase(self, user_id: str, phrase: str, *, limit: int = 200) -> list[str]:
+        """Ids of this user's chunks containing ``phrase`` as consecutive tokens."""
+        tokens = tokenize(phrase)
+        if not tokens or limit < 1:
+            return []
+        expression = '"' + " ".join(tokens).replace('"', '""') + '"'
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT c.id FROM chunk_fts JOIN chunks c ON c.pk = chunk_fts.rowid "
+                "WHERE chunk_fts MATCH ? AND c.user_id = ? LIMIT ?",
+                (expression, user_id, limit)).fetchall()
+        return [row[0] for row in rows]

@@ -1,0 +1,134 @@
+"""From a document's chunks to graph items: entities with their mentions, and relations.
+
+Three sources of mentions make the entity-chunk graph that retrieval walks:
+- the document's topic: its title is an entity mentioned by every chunk of it
+  (a trailing "(disambiguation)" is dropped for the name and kept as an alias);
+- the extractor's entities and relations, per chunk;
+- dictionary linking: a chunk mentions every known entity whose name occurs in it, and
+  an entity first seen now is linked to the older chunks that name it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from graph.extract import CO_OCCURS, ExtractionError, Extractor
+from graph.knowledge import KnowledgeBase
+from graph.store import normalise_name
+from graph.types import Chunk, Document, Entity, Relation, stable_id
+
+log = logging.getLogger(__name__)
+
+_DISAMBIGUATION = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
+MAX_TOPIC_WORDS = 12
+LINKABLE_TYPES = frozenset({"person", "place", "organization"})
+
+
+def entity_id(user_id: str, name: str) -> str:
+    return stable_id("ent", user_id, normalise_name(name))
+
+
+def topic_names(title: str) -> tuple[str, ...]:
+    """The names a document's title gives its topic entity: (name, alias...)."""
+    title = " ".join(title.split())
+    if not title or len(title.split()) > MAX_TOPIC_WORDS:
+        return ()
+    short = _DISAMBIGUATION.sub("", title)
+    return (short, title) if short and short != title else (title,)
+
+
+@dataclass
+class _Draft:
+    name: str
+    type: str
+    aliases: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)
+    topic: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GraphItems:
+    entities: tuple[Entity, ...] = ()
+    relations: tuple[Relation, ...] = ()
+    linkable: tuple[tuple[str, str], ...] = ()  # (entity id, name) to link in older chunks
+
+
+class GraphBuilder:
+    def __init__(self, kb: KnowledgeBase, extractor: Extractor | None) -> None:
+        self.kb = kb
+        self.extractor = extractor
+
+    def extract(self, document: Document, chunks: list[Chunk]) -> GraphItems:
+        user = document.user_id
+        drafts: dict[str, _Draft] = {}
+
+        def draft(name: str, type_: str) -> _Draft:
+            eid = entity_id(user, name)
+            if eid not in drafts:
+                drafts[eid] = _Draft(name=name, type=type_)
+            return drafts[eid]
+
+        names = topic_names(document.title)
+        if names:
+            topic = draft(names[0], "other")
+            topic.aliases.update(names[1:])
+            topic.sources.update(c.id for c in chunks)
+            topic.topic = True
+        weights: dict[tuple[str, str, str], float] = {}
+        sources: dict[tuple[str, str, str], set[str]] = {}
+        for chunk in chunks:
+            for entity, relation in self._extract_chunk(chunk):
+                if entity is not None:
+                    found = draft(entity.name, entity.type)
+                    found.sources.add(chunk.id)
+                    if found.type == "other":
+                        found.type = entity.type
+                if relation is not None:
+                    a, b = entity_id(user, relation.subject), entity_id(user, relation.object)
+                    if relation.relation == CO_OCCURS:
+                        a, b = sorted((a, b))
+                    key = (a, relation.relation, b)
+                    weights[key] = weights.get(key, 0.0) + relation.weight
+                    sources.setdefault(key, set()).add(chunk.id)
+        entities = tuple(
+            Entity(id=eid, user_id=user, name=d.name, type=d.type, aliases=tuple(sorted(d.aliases)),
+                   properties={"topic": True} if d.topic else {}, provenance=tuple(sorted(d.sources)))
+            for eid, d in drafts.items())
+        relations = tuple(
+            Relation(id=stable_id("rel", user, a, kind, b), user_id=user, source_id=a, target_id=b,
+                     type=kind, weight=weight, provenance=tuple(sorted(sources[(a, kind, b)])))
+            for (a, kind, b), weight in weights.items() if a in drafts and b in drafts and a != b)
+        linkable = tuple((eid, d.name) for eid, d in drafts.items()
+                         if d.topic or d.type in LINKABLE_TYPES)
+        return GraphItems(entities, relations, linkable)
+
+    def _extract_chunk(self, chunk: Chunk):
+        if self.extractor is None:
+            return
+        try:
+            extraction = self.extractor.extract(chunk.text)
+        except ExtractionError as exc:
+            log.warning("Entity extraction skipped chunk %s: %s", chunk.id, exc)
+            return
+        for entity in extraction.entities:
+            yield entity, None
+        for relation in extraction.relations:
+            yield None, relation
+
+    def write(self, user_id: str, items: GraphItems, chunks: list[Chunk]) -> None:
+        """Store the items and link mentions; call inside the document's transaction."""
+        graph = self.kb.graph
+        new = {eid for eid, _ in items.linkable}
+        new -= {e.id for e in graph.get_entities(user_id, new)}
+        graph.upsert_entities(user_id, items.entities)
+        graph.upsert_relations(user_id, items.relations)
+        own = {c.id for c in chunks}
+        links = [(eid, chunk.id) for chunk in chunks
+                 for eid in graph.find_mentions(user_id, chunk.text)]
+        for eid, name in items.linkable:
+            if eid in new:
+                links += [(eid, cid) for cid in self.kb.keywords.chunks_with_phrase(user_id, name)
+                          if cid not in own]
+        graph.add_mentions(user_id, links)

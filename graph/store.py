@@ -1,0 +1,186 @@
+"""The graph-store seam: a small Protocol, its result types, and name normalisation.
+
+Every method takes the ``user_id`` and never reads or changes another user's data.
+Provenance links entities and relations to the chunk or turn ids they were learned from.
+
+Semantics every implementation keeps (the contract suite checks them):
+
+- ``upsert_entities``: insert or update by ``(user_id, id)``. The name and type are replaced
+  (a previous name stays as an alias), properties are merged (new keys win), aliases and
+  provenance are added to what is there.
+- ``upsert_relations``: insert or update by ``(user_id, id)``; both endpoints must exist.
+  A relation's weight is the sum of what each provenance source contributed: an upsert with
+  weight ``w`` and ``n`` sources gives each ``w / n``, replacing that source's earlier share,
+  so re-ingesting a chunk never double counts. Without provenance the upserted weight is
+  kept as is. An invalidated relation stays invalid when it is upserted again.
+- Ids that were merged away are redirected to the entity they were merged into.
+- A relation is *currently valid* when ``valid_from`` is unset or not in the future and
+  ``valid_to`` is unset or in the future. Reads return only currently valid relations
+  unless ``include_history=True``.
+- ``delete_by_source``: removes the given provenance ids; relations left without
+  provenance are deleted; entities that lost provenance or a relation in this call and are
+  left with neither are deleted. To forget a document pass its chunk ids.
+- Timestamps are stored in UTC; naive datetimes are taken as UTC, and reads return aware
+  UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Protocol, runtime_checkable
+
+from graph.types import Entity, Relation
+
+MatchKind = Literal["exact", "prefix", "contains"]
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_name(name: str) -> str:
+    """The form names are compared in: NFKC (full-width to ASCII), case-folded, single spaces."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", name).casefold()).strip()
+
+
+_WORD_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W_]+(?:['\u2019.\-&][^\W_]+)*")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def name_candidates(text: str, *, max_words: int = 5, max_cjk: int = 8) -> list[str]:
+    """Every normalised span of ``text`` that could be an entity name: runs of 1 to
+    ``max_words`` words, and for Chinese every substring of 2 to ``max_cjk`` characters.
+
+    Dictionary entity linking looks these up among known names, so a name is found in a
+    text exactly when its normalised form is one of these spans.
+    """
+    words = _WORD_RUN.findall(normalise_name(text))
+    found: dict[str, None] = {}
+    for i in range(len(words)):
+        if _CJK.match(words[i]):
+            run = words[i]
+            for size in range(2, max_cjk + 1):
+                for start in range(len(run) - size + 1):
+                    found[run[start:start + size]] = None
+            continue
+        for size in range(1, max_words + 1):
+            span = words[i:i + size]
+            if len(span) < size or any(_CJK.match(w) for w in span):
+                break
+            found[" ".join(span)] = None
+    return list(found)
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """An entity reached from the start entity in ``hops`` steps, and the relation that led there."""
+
+    entity: Entity
+    hops: int
+    via: Relation
+
+
+@dataclass(frozen=True, slots=True)
+class Subgraph:
+    entities: tuple[Entity, ...] = ()
+    relations: tuple[Relation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EntityMatch:
+    entity: Entity
+    score: float  # 1.0 for an exact match; prefix and contains matches score lower
+    kind: MatchKind
+    matched: str  # the name or alias that matched
+
+
+@dataclass(frozen=True, slots=True)
+class MergeRecord:
+    user_id: str
+    kept_id: str
+    merged_id: str
+    merged_name: str
+    merged_at: datetime
+    reason: str = ""
+    details: dict = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteReport:
+    entity_ids: tuple[str, ...] = ()
+    relation_ids: tuple[str, ...] = ()
+
+    @property
+    def entities(self) -> int:
+        return len(self.entity_ids)
+
+    @property
+    def relations(self) -> int:
+        return len(self.relation_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class GraphStats:
+    entities: int = 0
+    relations: int = 0
+    valid_relations: int = 0
+    merges: int = 0
+    entity_types: dict[str, int] = field(default_factory=dict, hash=False)
+    relation_types: dict[str, int] = field(default_factory=dict, hash=False)
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """The knowledge graph of every user, one user at a time."""
+
+    def open(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def upsert_entities(self, user_id: str, entities: Iterable[Entity]) -> int: ...
+
+    def upsert_relations(self, user_id: str, relations: Iterable[Relation]) -> int: ...
+
+    def get_entities(self, user_id: str, entity_ids: Iterable[str]) -> list[Entity]: ...
+
+    def get_relations(self, user_id: str, relation_ids: Iterable[str],
+                      *, include_history: bool = True) -> list[Relation]: ...
+
+    def neighbours(self, user_id: str, entity_id: str, *, hops: int = 1,
+                   relation_types: Sequence[str] | None = None,
+                   include_history: bool = False, limit: int | None = None) -> list[Neighbour]: ...
+
+    def subgraph(self, user_id: str, entity_ids: Iterable[str],
+                 *, include_history: bool = False) -> Subgraph: ...
+
+    def search_entities(self, user_id: str, text: str, *, limit: int = 10) -> list[EntityMatch]: ...
+
+    def invalidate_relation(self, user_id: str, relation_id: str,
+                            *, at: datetime | None = None) -> bool: ...
+
+    def delete_by_source(self, user_id: str, source_ids: Iterable[str]) -> DeleteReport: ...
+
+    def merge_entities(self, user_id: str, keep_id: str, merge_id: str,
+                       *, reason: str = "") -> MergeRecord: ...
+
+    def list_merges(self, user_id: str) -> list[MergeRecord]: ...
+
+    def stats(self, user_id: str) -> GraphStats: ...
+
+    def find_mentions(self, user_id: str, text: str, *, min_chars: int = 4) -> dict[str, str]:
+        """Known entities whose name (or alias) occurs in ``text``, as entity id -> the name found
+        (see ``name_candidates``); names shorter than ``min_chars`` characters (2 for Chinese)
+        are not linked."""
+        ...
+
+    def add_mentions(self, user_id: str, links: Iterable[tuple[str, str]]) -> int:
+        """Record that entity ``e`` is mentioned in source ``s`` for each ``(e, s)``; returns how many
+        were new. Unknown entities are skipped."""
+        ...
+
+    def mentions(self, user_id: str, *, entity_ids: Iterable[str] | None = None,
+                 source_ids: Iterable[str] | None = None) -> list[tuple[str, str]]:
+        """``(entity id, source id)`` mention pairs of the given entities, or of the given sources."""
+        ...
