@@ -3,44 +3,24 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from agent.cli_common import ConfigOption, err, load_settings
+from agent.cli_knowledge import register_knowledge_commands
 from agent.errors import CongmingError, ContextOverflowError
 from agent.llm import LLM, ChatMessage, GenerationOptions, create_llm
-from agent.settings import Settings
 
 app = typer.Typer(
     help="congming (聪明): a local-first chat agent that remembers and does not make things up.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-err = Console(stderr=True, soft_wrap=True)
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="TOML settings file (default: $CONGMING_CONFIG or ./congming.toml)."),
-]
 
 SYSTEM_PROMPT = "You are congming, a helpful assistant. Answer briefly and truthfully."
-
-
-def load_settings(config: Path | None, **llm_overrides) -> Settings:
-    try:
-        settings = Settings.load(config)
-        changes = {k: v for k, v in llm_overrides.items() if v is not None}
-        if changes:
-            settings = settings.model_copy(
-                update={"llm": settings.llm.model_copy(update=changes)}
-            )
-        return settings
-    except CongmingError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
 
 
 def fit_history(llm: LLM, system: str, history: list[ChatMessage], message: str,
@@ -145,6 +125,8 @@ def doctor(
     if any(check.status == "fail" for check in checks):
         raise typer.Exit(1)
 
+
+register_knowledge_commands(app)
 
 if __name__ == "__main__":
     app()

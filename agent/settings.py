@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -21,6 +21,8 @@ from pydantic_settings import (
 )
 
 _config_file: ContextVar[Path | None] = ContextVar("congming_config_file", default=None)
+
+DEFAULT_USER_ID = "local"  # the user a single-person install reads and writes as
 
 
 def default_data_dir() -> Path:
@@ -62,6 +64,29 @@ class EmbedderSettings(BaseModel):
     device: str = "cpu"
 
 
+class KnowledgeSettings(BaseModel):
+    chunk_size: int = Field(200, ge=8, description="Chunk size in approximate tokens.")
+    chunk_overlap: int = Field(30, ge=0, description="Tokens shared by neighbouring chunks.")
+    extractor: Literal["fast", "llm", "none"] = Field(
+        "fast", description="Entity extraction: fast (no LLM), llm (the configured LLM), none."
+    )
+    hnsw_threshold: int = Field(
+        20_000, ge=1, description="Vectors per user past which FAISS switches from exact to HNSW."
+    )
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused.")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> KnowledgeSettings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(f"knowledge.chunk_overlap ({self.chunk_overlap}) must be smaller than "
+                             f"knowledge.chunk_size ({self.chunk_size}).")
+        return self
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CONGMING_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -70,6 +95,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
 
     @classmethod
     def settings_customise_sources(

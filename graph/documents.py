@@ -145,14 +145,23 @@ class DocumentStore:
                 "ORDER BY created_at LIMIT 1", (user_id, collection, source)).fetchone()
         return None if row is None else _document(row)
 
-    def list_documents(self, user_id: str, *, collection: str | None = None,
+    def list_documents(self, user_id: str, *, collection: str | None = None, source: str | None = None,
                        limit: int | None = None, offset: int = 0) -> list[Document]:
         with self.db.read() as conn:
             rows = conn.execute(
                 "SELECT * FROM documents WHERE user_id = ? AND (? IS NULL OR collection = ?) "
-                "ORDER BY created_at, id LIMIT ? OFFSET ?",
-                (user_id, collection, collection, -1 if limit is None else limit, offset))
+                "AND (? IS NULL OR source = ?) ORDER BY created_at, id LIMIT ? OFFSET ?",
+                (user_id, collection, collection, source, source,
+                 -1 if limit is None else limit, offset))
             return [_document(row) for row in rows]
+
+    def chunk_counts(self, user_id: str, document_ids: Iterable[str]) -> dict[str, int]:
+        """Document id -> number of chunks, for this user's documents among ``document_ids``."""
+        with self.db.read() as conn:
+            rows = conn.execute("SELECT document_id, count(*) FROM chunks WHERE user_id = ? "
+                                "AND document_id IN (SELECT value FROM json_each(?)) "
+                                "GROUP BY document_id", (user_id, ids_json(document_ids)))
+            return {row[0]: row[1] for row in rows}
 
     def document_chunks(self, user_id: str, document_id: str) -> list[Chunk]:
         with self.db.read() as conn:

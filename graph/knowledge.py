@@ -53,8 +53,7 @@ class KnowledgeBase:
     def close(self) -> None:
         with self._vectors_lock:
             for index in self._vectors.values():
-                index.save()
-                index.close()
+                index.close()  # saves it when it changed
             self._vectors.clear()
         self.db.close()
 
@@ -95,6 +94,8 @@ class KnowledgeBase:
         self.repairs[user_id] = found
 
     def save(self) -> None:
+        """Write the vector indexes that changed (an unchanged one is not rewritten)."""
         with self._vectors_lock:
             for index in self._vectors.values():
-                index.save()
+                if index.dirty:
+                    index.save()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from graph.extract import CO_OCCURS, ExtractionError, Extractor
 from graph.knowledge import KnowledgeBase
-from graph.store import normalise_name
+from graph.store import long_enough_to_link, name_candidates, normalise_name
 from graph.types import Chunk, Document, Entity, Relation, stable_id
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,15 @@ class GraphBuilder:
                  for eid in graph.find_mentions(user_id, chunk.text)]
         for eid, name in items.linkable:
             if eid in new:
-                links += [(eid, cid) for cid in self.kb.keywords.chunks_with_phrase(user_id, name)
-                          if cid not in own]
+                links += [(eid, cid) for cid in self._older_chunks_naming(user_id, name, own)]
         graph.add_mentions(user_id, links)
+
+    def _older_chunks_naming(self, user_id: str, name: str, own: set[str]) -> list[str]:
+        """Chunks (not of this document) that ``find_mentions`` would link to ``name``: the
+        keyword phrase search finds candidates, the same rule as the forward direction decides,
+        so the links do not depend on the order documents arrive in."""
+        norm = normalise_name(name)
+        if not long_enough_to_link(norm):
+            return []
+        ids = [cid for cid in self.kb.keywords.chunks_with_phrase(user_id, name) if cid not in own]
+        return [c.id for c in self.kb.documents.get_chunks(user_id, ids) if norm in name_candidates(c.text)]

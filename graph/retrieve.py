@@ -4,7 +4,11 @@ The graph signal follows HippoRAG's idea on a local scale: seeds are the entitie
 the query and the chunks the first two signals rank highest; a personalized PageRank over
 the bipartite entity-chunk graph around them (chunk -> entities it mentions -> other
 chunks mentioning those) ranks chunks that share specific entities with the seeds, which
-finds the second hop of a multi-hop question. Edges to an entity are weighted by how
+finds the second hop of a multi-hop question. By default (``walk="topics"``) the walk goes
+only through entities that are the topic of a document: a chunk that names what another
+document is about links to it, like a hyperlink. Walking through every extracted entity
+(``walk="all"``) adds noise that costs more than it finds (on HotpotQA, hybrid recall@5
+0.805 with "all" against 0.865 with "topics"). Edges to an entity are weighted by how
 specific it is (inverse log of how many chunks mention it); entities mentioned in more
 than ``max_fanout`` chunks are too generic to walk through. The three rankings are fused
 with reciprocal rank fusion; every result keeps its per-signal ranks and its provenance.
@@ -26,6 +30,7 @@ from graph.knowledge import KnowledgeBase
 from graph.types import Chunk, Document
 
 Signal = Literal["dense", "bm25", "graph"]
+Walk = Literal["topics", "all"]
 SIGNALS: tuple[Signal, ...] = ("dense", "bm25", "graph")
 
 
@@ -64,6 +69,13 @@ def reciprocal_rank_fusion(rankings: Sequence[Ranking], *, k: int = 60,
     return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
+def _check_signals(signals: Sequence[Signal]) -> tuple[Signal, ...]:
+    unknown = set(signals) - set(SIGNALS)
+    if unknown or not signals:
+        raise InputError(f"Unknown retrieval signals {sorted(unknown)}; use some of {SIGNALS}.")
+    return tuple(signals)
+
+
 def personalized_pagerank(edges: Sequence[tuple[int, int, float]], reset: np.ndarray, *,
                           damping: float = 0.5, iterations: int = 30) -> np.ndarray:
     """PageRank with restarts to ``reset`` over an undirected weighted edge list."""
@@ -84,12 +96,12 @@ def personalized_pagerank(edges: Sequence[tuple[int, int, float]], reset: np.nda
 class HybridRetriever:
     def __init__(self, kb: KnowledgeBase, *, signals: Sequence[Signal] = SIGNALS,
                  candidates: int = 50, rrf_k: int = 60, seed_chunks: int = 3,
-                 damping: float = 0.5, max_fanout: int = 200) -> None:
-        unknown = set(signals) - set(SIGNALS)
-        if unknown or not signals:
-            raise InputError(f"Unknown retrieval signals {sorted(unknown)}; use some of {SIGNALS}.")
+                 damping: float = 0.5, max_fanout: int = 200, walk: Walk = "topics") -> None:
+        if walk not in ("topics", "all"):
+            raise InputError(f"walk must be 'topics' or 'all', not {walk!r}.")
         self.kb = kb
-        self.signals = tuple(signals)
+        self.walk = walk
+        self.signals = _check_signals(signals)
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.seed_chunks = seed_chunks
@@ -100,7 +112,9 @@ class HybridRetriever:
                  signals: Sequence[Signal] | None = None) -> RetrievalResult:
         if not isinstance(query, str) or not query.strip():
             raise InputError("The query is empty: ask something.")
-        signals = tuple(signals or self.signals)
+        if k < 1:
+            raise InputError(f"k is the number of results to return; it must be at least 1, got {k}.")
+        signals = _check_signals(signals) if signals else self.signals
         timings: dict[str, float] = {}
         started = time.perf_counter()
 
@@ -119,7 +133,8 @@ class HybridRetriever:
         if "graph" in signals:
             query_entities = self.kb.graph.find_mentions(user_id, query)
             seeds = reciprocal_rank_fusion(list(rankings.values()), k=self.rrf_k)[: self.seed_chunks]
-            rankings["graph"] = timed("graph", lambda: self._graph(user_id, seeds, query_entities))
+            rankings["graph"] = timed("graph", lambda: self._in_collection(
+                user_id, self._graph(user_id, seeds, query_entities), collection))
         fused = reciprocal_rank_fusion([rankings[s] for s in signals if s in rankings], k=self.rrf_k)
         items = self._items(user_id, fused, rankings, k, collection)
         timings["total"] = (time.perf_counter() - started) * 1000
@@ -139,10 +154,12 @@ class HybridRetriever:
     def _graph(self, user_id: str, seeds: Ranking, query_entities: dict[str, str]) -> Ranking:
         graph = self.kb.graph
         seed_ids = [chunk_id for chunk_id, _ in seeds]
-        entities = set(query_entities) | {e for e, _ in graph.mentions(user_id, source_ids=seed_ids)}
+        topics_only = self.walk == "topics"
+        entities = {e for e, _ in graph.mentions(user_id, source_ids=seed_ids, topics_only=topics_only)}
+        entities |= set(query_entities)
         if not entities:
             return []
-        pairs = graph.mentions(user_id, entity_ids=entities)
+        pairs = graph.mentions(user_id, entity_ids=entities, topics_only=topics_only)
         fanout = Counter(entity for entity, _ in pairs)
         pairs = [(e, s) for e, s in pairs if fanout[e] <= self.max_fanout]
         nodes: dict[str, int] = {}
@@ -162,6 +179,14 @@ class HybridRetriever:
                          if not name.startswith("entity:") and mass[i] > 0),
                         key=lambda pair: (-pair[1], pair[0]))
         return ranked[: self.candidates]
+
+    def _in_collection(self, user_id: str, ranking: Ranking, collection: str | None) -> Ranking:
+        """The walk crosses collections; its ranking must not, or it crowds out the collection."""
+        if collection is None or not ranking:
+            return ranking
+        kept = {c.id for c in self.kb.documents.get_chunks(user_id, [cid for cid, _ in ranking])
+                if c.collection == collection}
+        return [(cid, score) for cid, score in ranking if cid in kept]
 
     def _items(self, user_id: str, fused: Ranking, rankings: dict[str, Ranking], k: int,
                collection: str | None) -> tuple[RetrievedChunk, ...]:

@@ -6,19 +6,13 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-from graph.sqlite_graph_ops import ids_json
-from graph.store import name_candidates
-
-_CJK_START = "\u3400"
-
-
-def _long_enough(name: str, min_chars: int) -> bool:
-    cjk = any(ch >= _CJK_START for ch in name)
-    return len(name) >= (2 if cjk else min_chars)
+from graph.errors import InputError
+from graph.sqlite_graph_ops import ids_json, redirects
+from graph.store import long_enough_to_link, name_candidates
 
 
 def find_mentions(conn: sqlite3.Connection, user_id: str, text: str, min_chars: int) -> dict[str, str]:
-    candidates = [c for c in name_candidates(text) if _long_enough(c, min_chars)]
+    candidates = [c for c in name_candidates(text) if long_enough_to_link(c, min_chars)]
     if not candidates:
         return {}
     rows = conn.execute(
@@ -32,9 +26,11 @@ def find_mentions(conn: sqlite3.Connection, user_id: str, text: str, min_chars: 
 
 
 def add_mentions(conn: sqlite3.Connection, user_id: str, links: Iterable[tuple[str, str]]) -> int:
-    pairs = sorted(set(links))
+    pairs = set(links)
     if not pairs:
         return 0
+    moved = redirects(conn, user_id, {entity for entity, _ in pairs})
+    pairs = sorted({(moved.get(entity, entity), source) for entity, source in pairs})
     before = conn.total_changes
     conn.executemany(
         "INSERT OR IGNORE INTO entity_sources (user_id, entity_id, source_id) "
@@ -44,14 +40,17 @@ def add_mentions(conn: sqlite3.Connection, user_id: str, links: Iterable[tuple[s
 
 
 def mentions(conn: sqlite3.Connection, user_id: str, entity_ids: Iterable[str] | None,
-             source_ids: Iterable[str] | None) -> list[tuple[str, str]]:
+             source_ids: Iterable[str] | None, topics_only: bool = False) -> list[tuple[str, str]]:
     if (entity_ids is None) == (source_ids is None):
-        raise ValueError("mentions() takes entity_ids or source_ids, not both or neither.")
+        raise InputError("mentions() takes entity_ids or source_ids, not both or neither.")
     column, ids = ("entity_id", entity_ids) if entity_ids is not None else ("source_id", source_ids)
     sql = {
-        "entity_id": "SELECT entity_id, source_id FROM entity_sources WHERE user_id = ? "
-                     "AND entity_id IN (SELECT value FROM json_each(?))",
-        "source_id": "SELECT entity_id, source_id FROM entity_sources WHERE user_id = ? "
-                     "AND source_id IN (SELECT value FROM json_each(?))",
+        "entity_id": "SELECT s.entity_id, s.source_id FROM entity_sources s WHERE s.user_id = ? "
+                     "AND s.entity_id IN (SELECT value FROM json_each(?))",
+        "source_id": "SELECT s.entity_id, s.source_id FROM entity_sources s WHERE s.user_id = ? "
+                     "AND s.source_id IN (SELECT value FROM json_each(?))",
     }[column]
+    if topics_only:
+        sql += (" AND EXISTS (SELECT 1 FROM entities e WHERE e.user_id = s.user_id "
+                "AND e.id = s.entity_id AND json_extract(e.properties, '$.topic'))")
     return [(row[0], row[1]) for row in conn.execute(sql, (user_id, ids_json(ids)))]

@@ -333,6 +333,7 @@ class SQLiteGraphStore:
             return sqlite_mentions.add_mentions(conn, user_id, links)
 
     def mentions(self, user_id: str, *, entity_ids: Iterable[str] | None = None,
-                 source_ids: Iterable[str] | None = None) -> list[tuple[str, str]]:
+                 source_ids: Iterable[str] | None = None,
+                 topics_only: bool = False) -> list[tuple[str, str]]:
         with self.db.read() as conn:
-            return sqlite_mentions.mentions(conn, user_id, entity_ids, source_ids)
+            return sqlite_mentions.mentions(conn, user_id, entity_ids, source_ids, topics_only)

@@ -45,13 +45,17 @@ def normalise_name(name: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", name).casefold()).strip()
 
 
-_WORD_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W_]+(?:['\u2019.\-&][^\W_]+)*")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK_CHARS = "\u3400-\u9fff\uf900-\ufaff"
+# A word stops where Chinese starts: "我们用Neo4j存储" is "我们用", "neo4j", "存储".
+_WORD_RUN = re.compile(rf"[{_CJK_CHARS}]+|[^\W_{_CJK_CHARS}]+(?:['\u2019.\-&][^\W_{_CJK_CHARS}]+)*")
+_CJK = re.compile(rf"[{_CJK_CHARS}]")
+_POSSESSIVE = re.compile(r"['\u2019]s$")
 
 
 def name_candidates(text: str, *, max_words: int = 5, max_cjk: int = 8) -> list[str]:
     """Every normalised span of ``text`` that could be an entity name: runs of 1 to
-    ``max_words`` words, and for Chinese every substring of 2 to ``max_cjk`` characters.
+    ``max_words`` words (a span ending in a possessive "'s" also without it), and for Chinese
+    every substring of 2 to ``max_cjk`` characters.
 
     Dictionary entity linking looks these up among known names, so a name is found in a
     text exactly when its normalised form is one of these spans.
@@ -69,8 +73,16 @@ def name_candidates(text: str, *, max_words: int = 5, max_cjk: int = 8) -> list[
             span = words[i:i + size]
             if len(span) < size or any(_CJK.match(w) for w in span):
                 break
-            found[" ".join(span)] = None
+            name = " ".join(span)
+            found[name] = None
+            found.setdefault(_POSSESSIVE.sub("", name), None)  # "babbage's engine" names "babbage"
     return list(found)
+
+
+def long_enough_to_link(name: str, min_chars: int = 4) -> bool:
+    """Whether dictionary linking may link ``name``: ``min_chars`` characters, or 2 for names with
+    Chinese (or any character from U+3400 on: Korean and other dense scripts)."""
+    return len(name) >= (2 if any(ch >= "\u3400" for ch in name) else min_chars)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +193,8 @@ class GraphStore(Protocol):
         ...
 
     def mentions(self, user_id: str, *, entity_ids: Iterable[str] | None = None,
-                 source_ids: Iterable[str] | None = None) -> list[tuple[str, str]]:
-        """``(entity id, source id)`` mention pairs of the given entities, or of the given sources."""
+                 source_ids: Iterable[str] | None = None,
+                 topics_only: bool = False) -> list[tuple[str, str]]:
+        """``(entity id, source id)`` mention pairs of the given entities, or of the given sources;
+        ``topics_only`` keeps entities that are the topic of a document (``properties["topic"]``)."""
         ...

@@ -207,6 +207,11 @@ class VectorIndex:
         return self._kind
 
     @property
+    def dirty(self) -> bool:
+        """Changed since it was loaded or last saved."""
+        return self._dirty
+
+    @property
     def tombstones(self) -> int:
         """Removed ids still inside the HNSW graph (excluded from every search)."""
         return len(self._tombstones)

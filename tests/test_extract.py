@@ -113,6 +113,13 @@ def test_empty_text(fast):
     assert result.entities == () and result.relations == ()
 
 
+def test_extract_many_equals_one_at_a_time(fast):
+    texts = ["Ada Lovelace lived in London.\n林小姐住在杭州。Then Charles Babbage visited Paris.",
+             "   ", "张伟在北京大学研究人工智能。", "The vector index and the vector index again."]
+    assert fast.extract_many(texts) == [fast.extract(text) for text in texts]
+    assert fast.extract_many([]) == []
+
+
 def test_co_occurrences_caps_crowded_sentences():
     from graph.chunking import split_sentences
 

@@ -130,3 +130,48 @@ def test_tokenize_and_match_expression():
     assert match_expression("the tower") == '"tower"'
     assert match_expression('say "hi"') == '"say" OR "hi"'
     assert match_expression("...") is None
+
+
+def test_chunks_with_phrase_needs_consecutive_tokens(db):
+    add(db, "u", "en", ENGLISH)
+    index = KeywordIndex(db)
+    assert index.chunks_with_phrase("u", "Eiffel Tower") == ["en#0"]
+    assert index.chunks_with_phrase("u", "EIFFEL   tower") == ["en#0"]
+    assert index.chunks_with_phrase("u", "Tower Eiffel") == []  # order matters
+    assert index.chunks_with_phrase("u", "Eiffel France") == []  # both present, not adjacent
+    assert index.chunks_with_phrase("u", "Paris, France") == ["en#0"]  # punctuation is not a token
+    assert sorted(index.chunks_with_phrase("u", "France")) == ["en#0", "en#1"]
+    assert index.chunks_with_phrase("u", "Neo4j") == ["en#3"]
+
+
+def test_chunks_with_phrase_chinese(db):
+    add(db, "u", "zh", [*CHINESE, "我在北京大学读书。", "我们用Neo4j存储知识图谱。"])
+    index = KeywordIndex(db)
+    assert sorted(index.chunks_with_phrase("u", "北京大学")) == ["zh#0", "zh#3"]
+    assert sorted(index.chunks_with_phrase("u", "北京")) == ["zh#0", "zh#3"]
+    assert index.chunks_with_phrase("u", "黄浦江") == ["zh#1"]
+    assert index.chunks_with_phrase("u", "知识图谱") == ["zh#4"]
+    assert index.chunks_with_phrase("u", "neo4j") == ["zh#4"]
+    assert index.chunks_with_phrase("u", "纽约") == []
+
+
+@pytest.mark.parametrize("phrase", ["", "   ", "?!", '"', 'say "hi"', "tower*", "NEAR(a b)", "AND OR"])
+def test_chunks_with_phrase_is_safe_for_any_text(db, phrase):
+    add(db, "u", "en", [*ENGLISH, 'He said "hi" and left.'])
+    found = KeywordIndex(db).chunks_with_phrase("u", phrase)
+    assert all(chunk_id.startswith("en#") for chunk_id in found)
+    if phrase == 'say "hi"':
+        assert found == []
+    if phrase.strip(' ?!"') == "":
+        assert found == []
+
+
+def test_chunks_with_phrase_user_isolation_and_limit(db):
+    add(db, "u", "a", ["Ada Lovelace wrote notes."] * 3)
+    add(db, "v", "b", ["Ada Lovelace, again."])
+    index = KeywordIndex(db)
+    assert sorted(index.chunks_with_phrase("u", "Ada Lovelace")) == ["a#0", "a#1", "a#2"]
+    assert index.chunks_with_phrase("v", "Ada Lovelace") == ["b#0"]
+    assert index.chunks_with_phrase("w", "Ada Lovelace") == []
+    assert len(index.chunks_with_phrase("u", "Ada Lovelace", limit=2)) == 2
+    assert index.chunks_with_phrase("u", "Ada Lovelace", limit=0) == []
