@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from graph.extract import CO_OCCURS, ExtractionError, Extractor
 from graph.knowledge import KnowledgeBase
+from graph.resolve import EntityResolver
 from graph.store import long_enough_to_link, name_candidates, normalise_name
 from graph.types import Chunk, Document, Entity, Relation, stable_id
 
@@ -39,6 +40,13 @@ def topic_names(title: str) -> tuple[str, ...]:
     return (short, title) if short and short != title else (title,)
 
 
+def _candidate_queries(name: str) -> list[str]:
+    """Name searches that find stored look-alikes: the name, and its first words (so
+    "Neo4J DB" finds "Neo4j")."""
+    words = [w for w in name.split() if len(w) >= 3][:3]
+    return list(dict.fromkeys([name, *words]))
+
+
 @dataclass
 class _Draft:
     name: str
@@ -59,6 +67,7 @@ class GraphBuilder:
     def __init__(self, kb: KnowledgeBase, extractor: Extractor | None) -> None:
         self.kb = kb
         self.extractor = extractor
+        self.resolver = EntityResolver(kb.embedder)
 
     def extract(self, document: Document, chunks: list[Chunk]) -> GraphItems:
         user = document.user_id
@@ -118,12 +127,14 @@ class GraphBuilder:
             yield None, relation
 
     def write(self, user_id: str, items: GraphItems, chunks: list[Chunk]) -> None:
-        """Store the items and link mentions; call inside the document's transaction."""
+        """Store the items, resolve new entities and link mentions; call inside the
+        document's transaction."""
         graph = self.kb.graph
-        new = {eid for eid, _ in items.linkable}
-        new -= {e.id for e in graph.get_entities(user_id, new)}
+        known = {e for e, _ in graph.mentions(user_id, entity_ids=[e.id for e in items.entities])}
         graph.upsert_entities(user_id, items.entities)
         graph.upsert_relations(user_id, items.relations)
+        self._resolve(user_id, [e for e in items.entities if e.id not in known])
+        new = {eid for eid, _ in items.linkable} - known
         own = {c.id for c in chunks}
         links = [(eid, chunk.id) for chunk in chunks
                  for eid in graph.find_mentions(user_id, chunk.text)]
@@ -131,6 +142,27 @@ class GraphBuilder:
             if eid in new:
                 links += [(eid, cid) for cid in self._older_chunks_naming(user_id, name, own)]
         graph.add_mentions(user_id, links)
+
+    def _resolve(self, user_id: str, new: list[Entity]) -> None:
+        """Merge each new entity with a stored one it duplicates ("Neo4J DB" / "Neo4j"); the
+        store records every merge. Candidates come from a name search, the decision from the
+        resolver's rules (same key, alias, or embedding similarity of look-alike names)."""
+        # an id merged away earlier was redirected by the upsert: only ids stored as themselves
+        stored = {e.id for e in self.kb.graph.get_entities(user_id, [e.id for e in new])}
+        new = [e for e in new if e.id in stored]
+        if not new:
+            return
+        new_ids = {e.id for e in new}
+        candidates: dict[str, Entity] = {}
+        for entity in new:
+            for query in _candidate_queries(entity.name):
+                for match in self.kb.graph.search_entities(user_id, query, limit=5):
+                    if match.entity.id not in new_ids:
+                        candidates.setdefault(match.entity.id, match.entity)
+        for decision in self.resolver.resolve([*candidates.values(), *new]):
+            if decision.merged.id in new_ids or decision.canonical.id in new_ids:
+                self.kb.graph.merge_entities(user_id, decision.canonical.id, decision.merged.id,
+                                             reason=decision.reason)
 
     def _older_chunks_naming(self, user_id: str, name: str, own: set[str]) -> list[str]:
         """Chunks (not of this document) that ``find_mentions`` would link to ``name``: the

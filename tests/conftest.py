@@ -12,14 +12,20 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 @pytest.fixture
-def settings(tmp_path, monkeypatch):
-    """Settings isolated from the developer's environment and files, with 1 thread."""
-    from agent.settings import Settings
-
+def clean_env(tmp_path, monkeypatch):
+    """No CONGMING_* variables and a fresh working directory (no stray congming.toml)."""
     for name in list(os.environ):
         if name.startswith("CONGMING_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+    return monkeypatch
+
+
+@pytest.fixture
+def settings(clean_env, tmp_path):
+    """Settings isolated from the developer's environment and files, with 1 thread."""
+    from agent.settings import Settings
+
     return Settings.load(data_dir=tmp_path / "data", llm={"threads": 1})
 
 

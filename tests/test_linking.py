@@ -249,3 +249,61 @@ def test_linking_stays_within_one_user(kb):
     assert chunk_ids(kb, outcome)[1] in mentioned_in(kb, "Charles Babbage")
     bob_doc = stable_id("doc", "bob", "default", "Charles Babbage.txt")
     assert {s.rsplit("-", 1)[0] for s in mentioned_in(kb, "Charles Babbage", user="bob")} == {bob_doc}
+
+
+def organisation(name: str) -> ExtractedEntity:
+    return ExtractedEntity(name, "organization")
+
+
+def test_a_new_entity_that_duplicates_a_stored_one_is_merged_and_the_merge_recorded(kb):
+    extractor = ScriptedExtractor({"Alibaba Group Inc.": Extraction((organisation("Alibaba Group Inc."),)),
+                                   "Alibaba Group runs": Extraction((organisation("Alibaba Group"),))})
+    ingest(kb, "Lin works at Alibaba Group Inc. in Hangzhou.", "Work", extractor=extractor)
+    ingest(kb, "Alibaba Group runs Taobao.", "Shops", extractor=extractor)
+    merges = kb.graph.list_merges(USER)
+    # the resolver keeps the plainer name and the stored one becomes its alias
+    assert [(m.merged_name, m.reason) for m in merges] == [("Alibaba Group Inc.", "same key")]
+    survivor = kb.graph.get_entities(USER, [merges[0].kept_id])[0]
+    assert survivor.name == "Alibaba Group" and "Alibaba Group Inc." in survivor.aliases
+    assert len(survivor.provenance) == 2  # mentioned by both documents
+
+
+def test_duplicates_within_one_document_are_merged(kb):
+    extractor = ScriptedExtractor({"Inc.": Extraction((organisation("Alibaba Group Inc."),
+                                                       organisation("Alibaba Group")))})
+    ingest(kb, "Alibaba Group Inc. (Alibaba Group for short) is in Hangzhou.", "Work", extractor=extractor)
+    assert [m.reason for m in kb.graph.list_merges(USER)] == ["same key"]
+
+
+def test_distinct_entities_are_not_merged(kb):
+    extractor = ScriptedExtractor({"Hangzhou": Extraction((ExtractedEntity("Hangzhou", "place"),)),
+                                   "Shanghai": Extraction((ExtractedEntity("Shanghai", "place"),))})
+    ingest(kb, "Lin lives in Hangzhou.", "Lin", extractor=extractor)
+    ingest(kb, "Wei lives in Shanghai.", "Wei", extractor=extractor)
+    assert kb.graph.list_merges(USER) == []
+
+
+@pytest.mark.model
+def test_look_alike_names_merge_by_embedding_similarity(tmp_path):
+    from graph.embedding import SentenceTransformerEmbedder
+
+    extractor = ScriptedExtractor({"Neo4j ": Extraction((organisation("Neo4j"),)),
+                                   "Neo4J DB": Extraction((organisation("Neo4J DB"),))})
+    with KnowledgeBase(tmp_path / "data", SentenceTransformerEmbedder()) as base:
+        ingest(base, "We store the graph in Neo4j for now.", "Storage", extractor=extractor)
+        ingest(base, "Neo4J DB runs in a container.", "Deploy", extractor=extractor)
+        merges = base.graph.list_merges(USER)
+    assert len(merges) == 1 and merges[0].reason.startswith("similarity")
+    assert {merges[0].merged_name} <= {"Neo4j", "Neo4J DB"}
+
+
+def test_an_entity_merged_away_earlier_is_redirected_not_resolved_again(kb):
+    extractor = ScriptedExtractor({"Inc.": Extraction((organisation("Alibaba Group Inc."),
+                                                       organisation("Alibaba Group"))),
+                                   "again": Extraction((organisation("Alibaba Group Inc."),))})
+    ingest(kb, "Alibaba Group Inc. (Alibaba Group for short) is in Hangzhou.", "Work", extractor=extractor)
+    news = ingest(kb, "Alibaba Group Inc. again opened an office.", "News", extractor=extractor)
+    merges = kb.graph.list_merges(USER)
+    assert len(merges) == 1
+    survivor = kb.graph.get_entities(USER, [merges[0].kept_id])[0]
+    assert set(chunk_ids(kb, news)) <= set(survivor.provenance)

@@ -4,17 +4,6 @@ from agent.errors import ConfigError
 from agent.settings import Settings
 
 
-@pytest.fixture
-def clean_env(tmp_path, monkeypatch):
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("CONGMING_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    return monkeypatch
-
-
 def test_defaults_pick_the_packaged_local_stack(clean_env):
     settings = Settings.load()
     assert settings.llm.backend == "llamacpp"
