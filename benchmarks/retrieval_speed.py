@@ -44,6 +44,7 @@ from benchmarks.common import (
 )
 from benchmarks.synthetic_corpus import CorpusGenerator
 
+ROOT = Path(__file__).resolve().parent.parent
 USER = "bench"
 VARIANTS: dict[str, tuple[str, ...]] = {"hybrid": ("dense", "bm25", "graph"), "dense": ("dense",),
                                         "bm25": ("bm25",), "graph": ("graph",)}
@@ -80,6 +81,9 @@ def make_embedder(name: str) -> Any:
 
 
 def make_extractor(name: str) -> Any:
+    from graph.keyword import tokenize
+
+    tokenize("北京")  # jieba's dictionary loads once per process, with or without an extractor
     if name == "none":
         return None
     from graph.extract import create_extractor
@@ -87,6 +91,11 @@ def make_extractor(name: str) -> Any:
     extractor = create_extractor(name)
     extractor.extract("Maria Okafor joined Northwind Labs in Paris. 王伟在北京的华信科技公司工作。")
     return extractor
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages: other work on the machine skews the timings."""
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def progress(total_docs: int, label: str):
@@ -115,7 +124,8 @@ def ingest(folder: Path, store: Path, embedder: Any, extractor: Any, docs: int, 
                                                   on_file=progress(docs, label))
     seconds = time.perf_counter() - started
     failed = [o.error for o in report.failed]
-    return kb, {"seconds": seconds, "documents": len(report.outcomes), "chunks": report.chunks,
+    return kb, {"seconds": seconds, "load_average_after": load_average(),
+                "documents": len(report.outcomes), "chunks": report.chunks,
                 "added": report.count("added"), "unchanged": report.count("unchanged"),
                 "failed": len(failed), "first_errors": failed[:3],
                 "chunks_per_s": report.chunks / seconds, "docs_per_s": len(report.outcomes) / seconds}
@@ -139,7 +149,7 @@ def measure_queries(kb: Any, queries: list[tuple[str, str]], warmup: int) -> dic
         for variant in names:
             retriever.retrieve(query, user_id=USER, signals=VARIANTS[variant])
     samples: dict[str, list[dict[str, float]]] = {v: [] for v in names}
-    for i, (kind, query) in enumerate(queries):
+    for i, (_, query) in enumerate(queries):
         for variant in names[i % len(names):] + names[: i % len(names)]:  # rotate the order
             started = time.perf_counter()
             result = retriever.retrieve(query, user_id=USER, signals=VARIANTS[variant])
@@ -194,6 +204,7 @@ def run_size(size: int, embedder_name: str, extractor_name: str, work: Path, gen
         kb.embedder = TimedEmbedder(query_embedder)
         print(f"size {size}: {len(queries)} queries x {len(VARIANTS)} retrievers...", file=sys.stderr)
         result["queries"] = measure_queries(kb, queries, args.warmup)
+        result["queries_load_average_after"] = load_average()
     finally:
         kb.close()
     result["peak_rss_mib"] = peak_rss_mib()
@@ -220,7 +231,10 @@ def targets(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def report(data: dict[str, Any]) -> str:
     inputs, results = data["inputs"], data["results"]
+    code = data["code"]
     lines = ["# Retrieval speed", *describe_machine(data["machine"]),
+             f"code: {code['commit']}" + (f" + changes to {', '.join(code['modified'])}"
+                                          if code["modified"] else ""),
              f"inputs: synthetic corpus (seed {inputs['seed']}, ~{inputs['chinese_share']:.0%} Chinese "
              f"documents, Zipf-distributed entities), chunk size 200 / overlap 30; {inputs['threads']} "
              f"thread(s); {inputs['queries']} queries after {inputs['warmup']} warm-up, rotating order; "
@@ -248,6 +262,10 @@ def report(data: dict[str, Any]) -> str:
              fmt(r["queries"]["hybrid"][step]["p95"], 2)] for r in results for step in steps]
     lines += ["hybrid breakdown in ms (dense includes query_embed; other = entity linking of the "
               "query, fusion, loading the results)", table(["chunks", "step", "p50", "p95"], rows), ""]
+    lines += ["load average (1, 5, 15 min) after: " + "; ".join(
+        f"{r['size']}: ingest {r['ingest']['load_average_after']}, re-ingest "
+        f"{r['reingest']['load_average_after']}, queries {r['queries_load_average_after']}"
+        for r in results), ""]
     lines += [table(["target", "value", "result", "measured on"],
                     [[t["target"], fmt(t["value"], 3), "-" if t["pass"] is None else
                       ("PASS" if t["pass"] else "FAIL"), t["note"]] for t in data["targets"]])]
@@ -296,13 +314,32 @@ def set_threads(threads: int) -> None:
     faiss.omp_set_num_threads(threads)
 
 
+def code_version() -> dict[str, Any]:
+    """The commit measured, and the files that differed from it."""
+    import subprocess
+
+    def git(*command: str) -> str:
+        done = subprocess.run(["git", *command], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    return {"commit": git("rev-parse", "--short", "HEAD"),
+            "modified": [line[3:] for line in git("status", "--short").splitlines()
+                         if line[3:].endswith(".py")]}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     set_threads(args.threads)
+    # Import the code under test now, so that edits made during a long run cannot mix in.
+    import graph.embedding
+    import graph.extract_fast
+    import graph.ingest
+    import graph.retrieve  # noqa: F401
     generator = CorpusGenerator(args.seed)
     queries = generator.queries(args.queries)
     data: dict[str, Any] = {
         "machine": machine_info(PACKAGES),
+        "code": code_version(),
         "inputs": {"sizes": args.sizes, "embedders": args.embedders, "extractors": args.extractors,
                    "query_embedder": args.query_embedder, "queries": len(queries),
                    "warmup": args.warmup, "threads": args.threads, "seed": args.seed,

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-FIRST = ("Maria James Ana David Sofia Daniel Emma Lucas Olivia Noah Amara Kwame Elena Mateo "
-         "Hannah Omar Priya Arjun Fatima Yusuf Ingrid Lars Chloe Hugo Nadia Ivan Grace Samuel "
-         "Leila Tomas Aisha Felix Rosa Diego Mei Kenji Sara Jonas Irene Pablo").split()
-SURNAMES = ("Okafor Lindqvist Moreau Tanaka Haddad Novak Ferreira Kowalski Mensah Ivanova "
-            "Castillo Brennan Schmidt Rossi Dubois Jensen Nakamura Alvarez Petrov Walsh Osei "
-            "Kaplan Varga Silva Larsen Costa Fischer Romano Bauer Morales Quinn Sato Hughes "
-            "Keller Nyberg Adeyemi Marsh Ortega Holm Wright").split()
+FIRST = ("Maria", "James", "Ana", "David", "Sofia", "Daniel", "Emma", "Lucas", "Olivia", "Noah",
+         "Amara", "Kwame", "Elena", "Mateo", "Hannah", "Omar", "Priya", "Arjun", "Fatima", "Yusuf",
+         "Ingrid", "Lars", "Chloe", "Hugo", "Nadia", "Ivan", "Grace", "Samuel", "Leila", "Tomas",
+         "Aisha", "Felix", "Rosa", "Diego", "Mei", "Kenji", "Sara", "Jonas", "Irene", "Pablo")
+SURNAMES = ("Okafor", "Lindqvist", "Moreau", "Tanaka", "Haddad", "Novak", "Ferreira", "Kowalski",
+            "Mensah", "Ivanova", "Castillo", "Brennan", "Schmidt", "Rossi", "Dubois", "Jensen",
+            "Nakamura", "Alvarez", "Petrov", "Walsh", "Osei", "Kaplan", "Varga", "Silva", "Larsen",
+            "Costa", "Fischer", "Romano", "Bauer", "Morales", "Quinn", "Sato", "Hughes", "Keller",
+            "Nyberg", "Adeyemi", "Marsh", "Ortega", "Holm", "Wright")
 ZH_SURNAMES = {"王": "Wang", "李": "Li", "张": "Zhang", "刘": "Liu", "陈": "Chen", "杨": "Yang",
                "黄": "Huang", "赵": "Zhao", "吴": "Wu", "周": "Zhou", "徐": "Xu", "孙": "Sun",
                "马": "Ma", "朱": "Zhu", "胡": "Hu", "郭": "Guo", "何": "He", "高": "Gao", "林": "Lin",
@@ -46,7 +48,8 @@ CITIES = {"London": "伦敦", "Paris": "巴黎", "Berlin": "柏林", "Madrid": "
           "Toronto": "多伦多", "Vancouver": "温哥华", "Chicago": "芝加哥", "Boston": "波士顿",
           "Seattle": "西雅图", "Mexico City": "墨西哥城", "Sao Paulo": "圣保罗",
           "Buenos Aires": "布宜诺斯艾利斯"}
-TOWN_SYLLABLES = "vel mor ash brin cal dun fen gar hol ist kar lun nor pel quin ros sel tor wen yar".split()
+TOWN_SYLLABLES = ("vel", "mor", "ash", "brin", "cal", "dun", "fen", "gar", "hol", "ist", "kar",
+                  "lun", "nor", "pel", "quin", "ros", "sel", "tor", "wen", "yar")
 ORG_STEMS = {"Northwind": "北风", "Bluepeak": "蓝峰", "Silverline": "银线", "Redwood": "红木",
              "Goldfield": "金田", "Starlight": "星光", "Evergreen": "常青", "Sunrise": "旭日",
              "Ironbridge": "铁桥", "Skyline": "天际", "Pinecrest": "松岭", "Riverstone": "河石",
@@ -76,7 +79,8 @@ ROLES = {"chief executive": "首席执行官", "head of research": "研究主管
          "product manager": "产品经理", "board member": "董事会成员", "regional director": "区域总监"}
 FIELDS = {"economics": "经济学", "physics": "物理学", "computer science": "计算机科学", "law": "法律",
           "medicine": "医学", "architecture": "建筑学", "chemistry": "化学"}
-MONTHS = "January February March April May June July August September October November December".split()
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
 
 EN_SENTENCES = (
     "{p} joined {o} as {role} in {month} {year}.",
@@ -189,10 +193,13 @@ class CorpusGenerator:
         self.chinese_share = chinese_share
         self.world = make_world(seed)
         w = self.world
-        self.people, self.places = Zipf(w.people), Zipf(w.places, 0.9)
-        self.orgs, self.events = Zipf(w.orgs), Zipf(w.events, 0.8)
-        unis = [o for o in w.orgs if o.en.endswith("University")]
-        self.universities = Zipf(unis)
+        # Exponents below 1 keep the head realistic: the commonest person, place or
+        # organisation is named in 5-18% of the documents.
+        self.people, self.places = Zipf(w.people, 0.9), Zipf(w.places, 0.8)
+        self.orgs, self.events = Zipf(w.orgs, 0.8), Zipf(w.events, 0.8)
+        # ranked apart from the organisations, so the top one is not both
+        self.universities = Zipf(sorted((o for o in w.orgs if o.en.endswith("University")),
+                                        key=lambda o: o.en), 0.6)
 
     def document(self, i: int) -> SyntheticDoc:
         rng = random.Random(f"doc:{self.seed}:{i}")
@@ -289,7 +296,3 @@ class CorpusGenerator:
             f"{p.zh or p.en}在哪家公司工作？", f"{o.zh}什么时候收购了{o2.zh}？",
             f"{e.zh}在哪里举行？", f"{o.zh}的收入增长了多少？", f"{c.zh}的{TOPICS[topic]}计划是什么？"))
 
-
-def iter_documents(generator: CorpusGenerator, count: int, start: int = 0) -> Iterator[SyntheticDoc]:
-    for i in range(start, start + count):
-        yield generator.document(i)

@@ -180,10 +180,10 @@ class DocumentStore:
 
     def chunks_by_rowid(self, user_id: str, rowids: Iterable[int]) -> dict[int, Chunk]:
         """Row id -> chunk, for this user's chunks only (vector-index hits -> chunks)."""
-        with self.db.read() as conn:
-            rows = conn.execute("SELECT * FROM chunks WHERE user_id = ? "
-                                "AND pk IN (SELECT value FROM json_each(?))",
-                                (user_id, json.dumps([int(r) for r in rowids])))
+        with self.db.read() as conn:  # row ids first: else SQLite may scan all the user's chunks
+            rows = conn.execute("SELECT c.* FROM json_each(?) AS wanted CROSS JOIN chunks c "
+                                "ON c.pk = wanted.value WHERE c.user_id = ?",
+                                (json.dumps([int(r) for r in rowids]), user_id))
             return {row["pk"]: _chunk(row) for row in rows}
 
     def chunk_rowids(self, user_id: str | None = None, *, collection: str | None = None) -> set[int]:

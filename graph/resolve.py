@@ -21,8 +21,6 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from graph.embedding import Embedder
 from graph.errors import InputError
 from graph.types import Entity
@@ -141,21 +139,20 @@ class EntityResolver:
 
     def _by_similarity(self, entities: Sequence[Entity], keys: list[str],
                        clusters: _Clusters) -> None:
+        """Join look-alike names of compatible types whose embeddings are close. Only names in
+        such a pair are embedded: the string checks are cheap, the embeddings are not."""
         roots = sorted({clusters.find(i) for i in range(len(entities)) if keys[i]})
-        if len(roots) < 2:
+        pairs = [(ei, ej) for n, ei in enumerate(roots) for ej in roots[n + 1:]
+                 if compatible(entities[ei].type, entities[ej].type) and self._alike(keys[ei], keys[ej])]
+        if not pairs:
             return
-        vectors = self.embedder.embed([entities[r].name for r in roots])
-        for start in range(0, len(roots), 512):
-            block = vectors[start: start + 512] @ vectors.T
-            for a, b in zip(*np.nonzero(block >= self.threshold), strict=True):
-                i, j = start + int(a), int(b)
-                if j <= i:
-                    continue
-                ei, ej = roots[i], roots[j]
-                if (compatible(entities[ei].type, entities[ej].type)
-                        and self._alike(keys[ei], keys[ej])):
-                    score = round(float(block[a, b]), 2)
-                    clusters.union(ei, ej, f"similarity {score:.2f}", score)
+        named = sorted({i for pair in pairs for i in pair})
+        vectors = dict(zip(named, self.embedder.embed([entities[i].name for i in named]), strict=True))
+        for ei, ej in pairs:
+            cosine = float(vectors[ei] @ vectors[ej])
+            if cosine >= self.threshold:
+                score = round(cosine, 2)
+                clusters.union(ei, ej, f"similarity {score:.2f}", score)
 
     def _alike(self, a: str, b: str) -> bool:
         return a in b or b in a or _bigram_dice(a, b) >= self.min_overlap
