@@ -13,6 +13,9 @@ from agent.cli_common import ConfigOption, err, load_settings
 from agent.cli_knowledge import register_knowledge_commands
 from agent.errors import CongmingError, ContextOverflowError
 from agent.llm import LLM, ChatMessage, GenerationOptions, create_llm
+from agent.memory_port import MemoryModelPort
+from memory.errors import ContextBudgetError
+from memory.working import WorkingMemory
 
 app = typer.Typer(
     help="congming (聪明): a local-first chat agent that remembers and does not make things up.",
@@ -23,21 +26,19 @@ app = typer.Typer(
 SYSTEM_PROMPT = "You are congming, a helpful assistant. Answer briefly and truthfully."
 
 
-def fit_history(llm: LLM, system: str, history: list[ChatMessage], message: str,
-                reserve: int) -> list[ChatMessage]:
-    """The messages for this turn, dropping the oldest turns until they fit the context."""
-    turns = list(history)
-    while True:
-        messages = [ChatMessage("system", system), *turns, ChatMessage("user", message)]
-        if llm.count_tokens(messages) + reserve <= llm.capabilities.max_context or not turns:
-            return messages
-        turns = turns[2:]
+def new_memory(llm: LLM, options: GenerationOptions, system: str) -> WorkingMemory:
+    """One conversation's working memory: the context leaves room for the reply, and turns
+    that no longer fit are folded into an extractive rolling summary (no LLM call: the
+    packaged 135M model summarises poorly)."""
+    reserve = min(options.max_tokens, 256)
+    return WorkingMemory(MemoryModelPort(llm), budget=llm.capabilities.max_context - reserve,
+                         system=system)
 
 
 def chat_loop(llm: LLM, options: GenerationOptions, stdin: TextIO, stdout: TextIO,
               *, system: str = SYSTEM_PROMPT, prompt: str = "you> ") -> int:
     """Read messages line by line, stream each reply; returns the number of turns answered."""
-    history: list[ChatMessage] = []
+    memory = new_memory(llm, options, system)
     answered = 0
     interactive = stdin.isatty()
     while True:
@@ -53,11 +54,12 @@ def chat_loop(llm: LLM, options: GenerationOptions, stdin: TextIO, stdout: TextI
         if message in ("/exit", "/quit"):
             break
         if message == "/reset":
-            history.clear()
+            memory = new_memory(llm, options, system)
             stdout.write("(conversation cleared)\n")
             continue
         try:
-            messages = fit_history(llm, system, history, message, reserve=min(options.max_tokens, 256))
+            context = memory.build(message)
+            messages = [ChatMessage(m.role, m.content) for m in context.messages]
             stdout.write("congming> ")
             reply = []
             for piece in llm.stream(messages, options):
@@ -65,13 +67,13 @@ def chat_loop(llm: LLM, options: GenerationOptions, stdin: TextIO, stdout: TextI
                 stdout.write(piece)
                 stdout.flush()
             stdout.write("\n")
-        except ContextOverflowError as exc:
+        except (ContextBudgetError, ContextOverflowError) as exc:
             stdout.write(f"\n(message not sent: {exc})\n")
             continue
         except KeyboardInterrupt:
             stdout.write("\n(stopped)\n")
             continue
-        history += [ChatMessage("user", message), ChatMessage("assistant", "".join(reply).strip())]
+        memory.add_turn(message, "".join(reply).strip())
         answered += 1
     return answered
 

@@ -5,8 +5,8 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from agent.cli import app, chat_loop, fit_history
-from agent.llm import ChatMessage, GenerationOptions
+from agent.cli import app, chat_loop
+from agent.llm import GenerationOptions
 from agent.llm.fake import FakeLLM
 
 runner = CliRunner()
@@ -36,21 +36,25 @@ def test_reset_and_exit_commands():
     assert [m.role for m in llm.prompts[1]] == ["system", "user"]
 
 
-def test_old_turns_are_dropped_to_fit_the_context():
-    llm = FakeLLM(max_context=60)
-    history = []
-    for i in range(10):
-        history += [ChatMessage("user", f"message number {i} " * 3), ChatMessage("assistant", "ok")]
-    messages = fit_history(llm, "system", history, "latest question", reserve=10)
-    assert llm.count_tokens(messages) + 10 <= 60
-    assert messages[-1].content == "latest question"
-    assert messages[-3].content == history[-2].content  # the newest turns are the ones kept
+def test_old_turns_are_folded_into_a_summary_to_fit_the_context():
+    llm = FakeLLM(["ok"], max_context=120)
+    text = "".join(f"message number {i} is about topic {i}\n" for i in range(12)) + "latest question\n"
+    answered, _ = run_chat(llm, text, max_tokens=10)
+    assert answered == 13
+    last = llm.prompts[-1]
+    assert llm.count_tokens(last) + 10 <= 120
+    assert last[-1].content == "latest question"
+    assert "message number 11 is about topic 11" in [m.content for m in last]  # newest turn verbatim
+    verbatim = {m.content for m in last[1:]}
+    summary = last[0].content.split("Summary of the earlier conversation:")[1]
+    folded = [i for i in range(12) if f"message number {i} is" in summary]
+    assert folded and all(f"message number {i} is about topic {i}" not in verbatim for i in folded)
 
 
 def test_message_too_big_for_the_context_is_refused_and_chat_goes_on():
     llm = FakeLLM(["fine"], max_context=50)
     answered, output = run_chat(llm, ("word " * 200) + "\nshort\n", max_tokens=5)
-    assert "message not sent" in output and "context window" in output
+    assert "message not sent" in output and "Shorten the message" in output
     assert answered == 1
 
 
