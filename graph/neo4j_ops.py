@@ -15,7 +15,7 @@ from typing import Any
 
 from graph import neo4j_queries as q
 from graph.errors import InputError
-from graph.store import DeleteReport, MergeRecord
+from graph.store import DeleteReport, MergeRecord, breadth_first
 from graph.types import Entity, Relation
 
 
@@ -229,24 +229,5 @@ def _fold_duplicate(tx, user_id: str, relation_id: str) -> int:
 def walk_tx(tx, p: dict[str, Any], start: str, hops: int,
             limit: int | None) -> dict[str, tuple[int, dict]]:
     """Breadth-first over relations in both directions: entity id -> (hops, via row)."""
-    seen, reached, frontier = {start}, {}, [start]
-    for depth in range(1, hops + 1):
-        if not frontier or (limit is not None and len(reached) >= limit):
-            break
-        level: dict[str, dict] = {}
-        members = set(frontier)
-        for row in records(tx, q.NEIGHBOUR_EDGES, **p, ids=frontier):
-            for here, there in ((row["source_id"], row["target_id"]),
-                                (row["target_id"], row["source_id"])):
-                if here in members and there not in seen:
-                    best = level.get(there)
-                    if best is None or (row["weight"], row["id"]) > (best["weight"], best["id"]):
-                        level[there] = row
-        ranked = sorted(level, key=lambda e: (-level[e]["weight"], e))
-        if limit is not None:
-            ranked = ranked[: max(limit - len(reached), 0)]
-        for eid in ranked:
-            reached[eid] = (depth, level[eid])
-        seen.update(ranked)
-        frontier = ranked
-    return reached
+    return breadth_first(start, hops, limit,
+                         lambda frontier: records(tx, q.NEIGHBOUR_EDGES, **p, ids=frontier))

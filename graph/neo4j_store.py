@@ -8,7 +8,6 @@ values passed as parameters. The data model is described there.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -16,7 +15,6 @@ from typing import Any, TypeVar
 from graph import neo4j_ops as ops
 from graph import neo4j_queries as q
 from graph.errors import BackendUnavailableError, ConfigError, CongmingError, InputError, require
-from graph.sqlite_store import _entity_names, _match_score, _owned
 from graph.store import (
     DeleteReport,
     EntityMatch,
@@ -24,9 +22,13 @@ from graph.store import (
     MergeRecord,
     Neighbour,
     Subgraph,
+    checked_relations,
+    entity_names,
     long_enough_to_link,
+    match_score,
     name_candidates,
     normalise_name,
+    owned_items,
 )
 from graph.types import Entity, Relation
 
@@ -116,20 +118,17 @@ class Neo4jGraphStore:
 
     # ---- writes ----------------------------------------------------------------------------
     def upsert_entities(self, user_id: str, entities: Iterable[Entity]) -> int:
-        items = _owned(user_id, entities, Entity)
+        items = owned_items(user_id, entities, Entity)
         if not items:
             return 0
-        names = [_entity_names(e) for e in items]  # checked here, before any query
+        names = [entity_names(e) for e in items]  # checked here, before any query
         self._write(ops.upsert_entities_tx, user_id, items, names, _now())
         return len(items)
 
     def upsert_relations(self, user_id: str, relations: Iterable[Relation]) -> int:
-        items = _owned(user_id, relations, Relation)
+        items = checked_relations(user_id, relations)
         if not items:
             return 0
-        for r in items:
-            if not r.type or not math.isfinite(r.weight):
-                raise InputError(f"Relation {r.id!r} needs a type and a finite weight.")
         self._write(ops.upsert_relations_tx, user_id, items, _now())
         return len(items)
 
@@ -230,7 +229,7 @@ class Neo4jGraphStore:
             best: dict[str, tuple[float, str, str]] = {}
             for kind, cypher in q.NAME_QUERIES:
                 for row in tx.run(cypher, user=user_id, q=query, n=limit * 4):
-                    score = _match_score(kind, query, row["norm"])
+                    score = match_score(kind, query, row["norm"])
                     if score > best.get(row["entity_id"], (-1.0,))[0]:
                         best[row["entity_id"]] = (score, kind, row["name"])
                 if len(best) >= limit:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -21,7 +20,12 @@ from graph.store import (
     MergeRecord,
     Neighbour,
     Subgraph,
+    breadth_first,
+    checked_relations,
+    entity_names,
+    match_score,
     normalise_name,
+    owned_items,
 )
 from graph.types import Entity, Relation
 
@@ -72,32 +76,6 @@ _NAME_QUERIES = (
 )
 
 
-def _owned(user_id: str, items: Iterable[Any], kind: type) -> list[Any]:
-    out = list(items)
-    for item in out:
-        if not isinstance(item, kind):
-            raise InputError(f"Expected {kind.__name__} objects, got {type(item).__name__}.")
-        if item.user_id != user_id:
-            raise InputError(f"{kind.__name__} {item.id!r} belongs to user {item.user_id!r}, not "
-                             f"{user_id!r}; pass each user's items with that user's id.")
-    return out
-
-
-def _entity_names(entity: Entity) -> list[tuple[str, str]]:
-    names = []
-    for name in (entity.name, *entity.aliases):
-        norm = normalise_name(name)
-        if not norm:
-            raise InputError(f"Entity {entity.id!r} has an empty name or alias; give it a name.")
-        names.append((name, norm))
-    return names
-
-
-def _match_score(kind: str, query: str, norm: str) -> float:
-    closeness = len(query) / max(len(norm), 1)
-    return {"exact": 1.0, "prefix": 0.5 + 0.4 * closeness}.get(kind, 0.2 + 0.4 * closeness)
-
-
 class SQLiteGraphStore:
     """GraphStore over the tables of a ``SQLiteDatabase`` (shared with documents and keywords).
 
@@ -117,7 +95,7 @@ class SQLiteGraphStore:
             self.db.close()
 
     def upsert_entities(self, user_id: str, entities: Iterable[Entity]) -> int:
-        items = _owned(user_id, entities, Entity)
+        items = owned_items(user_id, entities, Entity)
         if not items:
             return 0
         now = to_db_time(utc_now())
@@ -131,7 +109,7 @@ class SQLiteGraphStore:
                     rows.append((user_id, e.id, e.name, e.type, props, now, now))
                 else:
                     patches.append((props, now, user_id, target))
-                names += [(user_id, target, n, norm) for n, norm in _entity_names(e)]
+                names += [(user_id, target, n, norm) for n, norm in entity_names(e)]
                 sources += [(user_id, target, s) for s in e.provenance]
             conn.executemany(_UPSERT_ENTITY, rows)
             conn.executemany("UPDATE entities SET properties = json_patch(properties, ?), "
@@ -143,12 +121,9 @@ class SQLiteGraphStore:
         return len(items)
 
     def upsert_relations(self, user_id: str, relations: Iterable[Relation]) -> int:
-        items = _owned(user_id, relations, Relation)
+        items = checked_relations(user_id, relations)
         if not items:
             return 0
-        for r in items:
-            if not r.type or not math.isfinite(r.weight):
-                raise InputError(f"Relation {r.id!r} needs a type and a finite weight.")
         now = to_db_time(utc_now())
         with self.db.transaction() as conn:
             moved = ops.redirects(conn, user_id, {x for r in items for x in (r.source_id, r.target_id)})
@@ -210,7 +185,8 @@ class SQLiteGraphStore:
                              "types": None if relation_types is None else ops.ids_json(relation_types)}
         with self.db.read() as conn:
             start = ops.redirects(conn, user_id, [entity_id]).get(entity_id, entity_id)
-            reached = self._walk(conn, p, start, hops, limit)
+            reached = breadth_first(start, hops, limit, lambda frontier: conn.execute(
+                _NEIGHBOUR_EDGES, {**p, "ids": ops.ids_json(frontier)}))
             entities = ops.load_entities(conn, user_id, reached)
             rows = [row for _, row in reached.values()]
             vias = {r.id: r for r in ops.relations_from_rows(conn, user_id, rows)}
@@ -218,31 +194,6 @@ class SQLiteGraphStore:
                for eid, (depth, row) in reached.items() if eid in entities]
         return sorted(out, key=lambda n: (n.hops, -n.via.weight, n.entity.name, n.entity.id))
 
-    @staticmethod
-    def _walk(conn: sqlite3.Connection, p: dict[str, Any], start: str, hops: int,
-              limit: int | None) -> dict[str, tuple[int, sqlite3.Row]]:
-        """Breadth-first over relations in both directions: entity id -> (hops, via row)."""
-        seen, reached, frontier = {start}, {}, [start]
-        for depth in range(1, hops + 1):
-            if not frontier or (limit is not None and len(reached) >= limit):
-                break
-            level: dict[str, sqlite3.Row] = {}
-            members = set(frontier)
-            for row in conn.execute(_NEIGHBOUR_EDGES, {**p, "ids": ops.ids_json(frontier)}):
-                for here, there in ((row["source_id"], row["target_id"]),
-                                    (row["target_id"], row["source_id"])):
-                    if here in members and there not in seen:
-                        best = level.get(there)
-                        if best is None or (row["weight"], row["id"]) > (best["weight"], best["id"]):
-                            level[there] = row
-            ranked = sorted(level, key=lambda e: (-level[e]["weight"], e))
-            if limit is not None:
-                ranked = ranked[: max(limit - len(reached), 0)]
-            for eid in ranked:
-                reached[eid] = (depth, level[eid])
-            seen.update(ranked)
-            frontier = ranked
-        return reached
 
     def subgraph(self, user_id: str, entity_ids: Iterable[str],
                  *, include_history: bool = False) -> Subgraph:
@@ -267,7 +218,7 @@ class SQLiteGraphStore:
         with self.db.read() as conn:
             for kind, sql in _NAME_QUERIES:
                 for row in conn.execute(sql, p):
-                    score = _match_score(kind, query, row["norm"])
+                    score = match_score(kind, query, row["norm"])
                     if score > best.get(row["entity_id"], (-1.0,))[0]:
                         best[row["entity_id"]] = (score, kind, row["name"])
                 if len(best) >= limit:

@@ -26,13 +26,15 @@ Semantics every implementation keeps (the contract suite checks them):
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
+from graph.errors import InputError
 from graph.types import Entity, Relation
 
 MatchKind = Literal["exact", "prefix", "contains"]
@@ -83,6 +85,73 @@ def long_enough_to_link(name: str, min_chars: int = 4) -> bool:
     """Whether dictionary linking may link ``name``: ``min_chars`` characters, or 2 for names with
     Chinese (or any character from U+3400 on: Korean and other dense scripts)."""
     return len(name) >= (2 if any(ch >= "\u3400" for ch in name) else min_chars)
+
+
+def owned_items(user_id: str, items: Iterable[Any], kind: type) -> list[Any]:
+    """``items`` as a list, each checked to be a ``kind`` belonging to ``user_id``."""
+    out = list(items)
+    for item in out:
+        if not isinstance(item, kind):
+            raise InputError(f"Expected {kind.__name__} objects, got {type(item).__name__}.")
+        if item.user_id != user_id:
+            raise InputError(f"{kind.__name__} {item.id!r} belongs to user {item.user_id!r}, not "
+                             f"{user_id!r}; pass each user's items with that user's id.")
+    return out
+
+
+def checked_relations(user_id: str, relations: Iterable[Relation]) -> list[Relation]:
+    items = owned_items(user_id, relations, Relation)
+    for r in items:
+        if not r.type or not math.isfinite(r.weight):
+            raise InputError(f"Relation {r.id!r} needs a type and a finite weight.")
+    return items
+
+
+def entity_names(entity: Entity) -> list[tuple[str, str]]:
+    """(name, normalised name) for the entity's name and aliases; empty names are refused."""
+    names = []
+    for name in (entity.name, *entity.aliases):
+        norm = normalise_name(name)
+        if not norm:
+            raise InputError(f"Entity {entity.id!r} has an empty name or alias; give it a name.")
+        names.append((name, norm))
+    return names
+
+
+def match_score(kind: str, query: str, norm: str) -> float:
+    """How well a name search matched: exact 1.0, prefix and contains by closeness in length."""
+    closeness = len(query) / max(len(norm), 1)
+    return {"exact": 1.0, "prefix": 0.5 + 0.4 * closeness}.get(kind, 0.2 + 0.4 * closeness)
+
+
+def breadth_first(start: str, hops: int, limit: int | None,
+                  edges_of: Callable[[list[str]], Iterable[Mapping[str, Any]]],
+                  ) -> dict[str, tuple[int, Any]]:
+    """The walk behind ``neighbours``, shared by every store: breadth-first over relations in
+    both directions, entity id -> (hops, the edge row it was first reached by). ``edges_of``
+    gives the rows (``id``, ``source_id``, ``target_id``, ``weight``) touching a frontier; on
+    each hop the heaviest edge wins and entities are taken heaviest first up to ``limit``."""
+    seen, reached, frontier = {start}, {}, [start]
+    for depth in range(1, hops + 1):
+        if not frontier or (limit is not None and len(reached) >= limit):
+            break
+        level: dict[str, Any] = {}
+        members = set(frontier)
+        for row in edges_of(frontier):
+            for here, there in ((row["source_id"], row["target_id"]),
+                                (row["target_id"], row["source_id"])):
+                if here in members and there not in seen:
+                    best = level.get(there)
+                    if best is None or (row["weight"], row["id"]) > (best["weight"], best["id"]):
+                        level[there] = row
+        ranked = sorted(level, key=lambda e: (-level[e]["weight"], e))
+        if limit is not None:
+            ranked = ranked[: max(limit - len(reached), 0)]
+        for eid in ranked:
+            reached[eid] = (depth, level[eid])
+        seen.update(ranked)
+        frontier = ranked
+    return reached
 
 
 @dataclass(frozen=True, slots=True)
