@@ -130,7 +130,7 @@ class GraphBuilder:
         """Store the items, resolve new entities and link mentions; call inside the
         document's transaction."""
         graph = self.kb.graph
-        known = {e for e, _ in graph.mentions(user_id, entity_ids=[e.id for e in items.entities])}
+        known = graph.existing_entities(user_id, [e.id for e in items.entities])
         graph.upsert_entities(user_id, items.entities)
         graph.upsert_relations(user_id, items.relations)
         self._resolve(user_id, [e for e in items.entities if e.id not in known])
@@ -148,7 +148,7 @@ class GraphBuilder:
         store records every merge. Candidates come from a name search, the decision from the
         resolver's rules (same key, alias, or embedding similarity of look-alike names)."""
         # an id merged away earlier was redirected by the upsert: only ids stored as themselves
-        stored = {e.id for e in self.kb.graph.get_entities(user_id, [e.id for e in new])}
+        stored = self.kb.graph.existing_entities(user_id, [e.id for e in new])
         new = [e for e in new if e.id in stored]
         if not new:
             return

@@ -8,6 +8,7 @@ values passed as parameters. The data model is described there.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -272,16 +273,27 @@ class Neo4jGraphStore:
             found.setdefault(row["entity_id"], row["name"])
         return found
 
+    def existing_entities(self, user_id: str, entity_ids: Iterable[str]) -> set[str]:
+        ids = sorted(set(entity_ids))
+        rows = self._read(lambda tx: ops.records(tx, q.EXISTING_ENTITY_IDS, user=user_id, ids=ids))
+        return {row["id"] for row in rows}
+
     def mentions(self, user_id: str, *, entity_ids: Iterable[str] | None = None,
-                 source_ids: Iterable[str] | None = None,
-                 topics_only: bool = False) -> list[tuple[str, str]]:
+                 source_ids: Iterable[str] | None = None, topics_only: bool = False,
+                 max_per_entity: int | None = None) -> list[tuple[str, str]]:
         if (entity_ids is None) == (source_ids is None):
             raise InputError("mentions() takes entity_ids or source_ids, not both or neither.")
+        if max_per_entity is not None and entity_ids is None:
+            raise InputError("max_per_entity limits mentions of entity_ids, not of source_ids.")
         query, ids = ((q.MENTIONS_OF_ENTITIES, entity_ids) if entity_ids is not None
                       else (q.MENTIONS_IN_SOURCES, source_ids))
         rows = self._read(lambda tx: ops.records(tx, query, user=user_id, ids=list(ids or ()),
                                                  topics_only=topics_only))
-        return [(row["entity_id"], row["source_id"]) for row in rows]
+        pairs = [(row["entity_id"], row["source_id"]) for row in rows]
+        if max_per_entity is not None:
+            counts = Counter(entity for entity, _ in pairs)
+            pairs = [(e, s) for e, s in pairs if counts[e] <= max_per_entity]
+        return pairs
 
 
 def _run_statement(tx, statement: str) -> None:

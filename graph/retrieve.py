@@ -159,9 +159,9 @@ class HybridRetriever:
         entities |= set(query_entities)
         if not entities:
             return []
-        pairs = graph.mentions(user_id, entity_ids=entities, topics_only=topics_only)
+        pairs = graph.mentions(user_id, entity_ids=entities, topics_only=topics_only,
+                               max_per_entity=self.max_fanout)
         fanout = Counter(entity for entity, _ in pairs)
-        pairs = [(e, s) for e, s in pairs if fanout[e] <= self.max_fanout]
         nodes: dict[str, int] = {}
         for name in [*seed_ids, *(s for _, s in pairs), *(f"entity:{e}" for e, _ in pairs)]:
             nodes.setdefault(name, len(nodes))

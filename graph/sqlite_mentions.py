@@ -39,10 +39,35 @@ def add_mentions(conn: sqlite3.Connection, user_id: str, links: Iterable[tuple[s
     return conn.total_changes - before
 
 
+def existing_entities(conn: sqlite3.Connection, user_id: str, entity_ids: Iterable[str]) -> set[str]:
+    rows = conn.execute("SELECT id FROM entities WHERE user_id = ? "
+                        "AND id IN (SELECT value FROM json_each(?))", (user_id, ids_json(entity_ids)))
+    return {row[0] for row in rows}
+
+
+# Entities mentioned in at most ? sources; the inner LIMIT stops counting a popular entity early.
+_SMALL_ENTITIES = (
+    "SELECT s.entity_id, s.source_id FROM json_each(?) AS w CROSS JOIN entity_sources s "
+    "ON s.user_id = ? AND s.entity_id = w.value "
+    "WHERE (SELECT count(*) FROM (SELECT 1 FROM entity_sources x WHERE x.user_id = ? "
+    "AND x.entity_id = w.value LIMIT ?)) <= ?"
+)
+
+
 def mentions(conn: sqlite3.Connection, user_id: str, entity_ids: Iterable[str] | None,
-             source_ids: Iterable[str] | None, topics_only: bool = False) -> list[tuple[str, str]]:
+             source_ids: Iterable[str] | None, topics_only: bool = False,
+             max_per_entity: int | None = None) -> list[tuple[str, str]]:
     if (entity_ids is None) == (source_ids is None):
         raise InputError("mentions() takes entity_ids or source_ids, not both or neither.")
+    if max_per_entity is not None:
+        if entity_ids is None:
+            raise InputError("max_per_entity limits mentions of entity_ids, not of source_ids.")
+        rows = conn.execute(_SMALL_ENTITIES, (ids_json(dict.fromkeys(entity_ids)), user_id, user_id,
+                                              max_per_entity + 1, max_per_entity)).fetchall()
+        if topics_only:
+            topics = _topics(conn, user_id, {row[0] for row in rows})
+            rows = [row for row in rows if row[0] in topics]
+        return [(row[0], row[1]) for row in rows]
     column, ids = ("entity_id", entity_ids) if entity_ids is not None else ("source_id", source_ids)
     sql = {
         "entity_id": "SELECT s.entity_id, s.source_id FROM entity_sources s WHERE s.user_id = ? "
@@ -54,3 +79,10 @@ def mentions(conn: sqlite3.Connection, user_id: str, entity_ids: Iterable[str] |
         sql += (" AND EXISTS (SELECT 1 FROM entities e WHERE e.user_id = s.user_id "
                 "AND e.id = s.entity_id AND json_extract(e.properties, '$.topic'))")
     return [(row[0], row[1]) for row in conn.execute(sql, (user_id, ids_json(ids)))]
+
+
+def _topics(conn: sqlite3.Connection, user_id: str, entity_ids: set[str]) -> set[str]:
+    rows = conn.execute("SELECT id FROM entities WHERE user_id = ? AND id IN "
+                        "(SELECT value FROM json_each(?)) AND json_extract(properties, '$.topic')",
+                        (user_id, ids_json(entity_ids)))
+    return {row[0] for row in rows}

@@ -283,8 +283,13 @@ class SQLiteGraphStore:
         with self.db.transaction() as conn:
             return sqlite_mentions.add_mentions(conn, user_id, links)
 
-    def mentions(self, user_id: str, *, entity_ids: Iterable[str] | None = None,
-                 source_ids: Iterable[str] | None = None,
-                 topics_only: bool = False) -> list[tuple[str, str]]:
+    def existing_entities(self, user_id: str, entity_ids: Iterable[str]) -> set[str]:
         with self.db.read() as conn:
-            return sqlite_mentions.mentions(conn, user_id, entity_ids, source_ids, topics_only)
+            return sqlite_mentions.existing_entities(conn, user_id, entity_ids)
+
+    def mentions(self, user_id: str, *, entity_ids: Iterable[str] | None = None,
+                 source_ids: Iterable[str] | None = None, topics_only: bool = False,
+                 max_per_entity: int | None = None) -> list[tuple[str, str]]:
+        with self.db.read() as conn:
+            return sqlite_mentions.mentions(conn, user_id, entity_ids, source_ids, topics_only,
+                                            max_per_entity)

@@ -261,9 +261,14 @@ class GraphStore(Protocol):
         were new. Unknown entities are skipped."""
         ...
 
+    def existing_entities(self, user_id: str, entity_ids: Iterable[str]) -> set[str]:
+        """Which of these ids are stored entities (as themselves, not merged away)."""
+        ...
+
     def mentions(self, user_id: str, *, entity_ids: Iterable[str] | None = None,
-                 source_ids: Iterable[str] | None = None,
-                 topics_only: bool = False) -> list[tuple[str, str]]:
+                 source_ids: Iterable[str] | None = None, topics_only: bool = False,
+                 max_per_entity: int | None = None) -> list[tuple[str, str]]:
         """``(entity id, source id)`` mention pairs of the given entities, or of the given sources;
-        ``topics_only`` keeps entities that are the topic of a document (``properties["topic"]``)."""
+        ``topics_only`` keeps entities that are the topic of a document (``properties["topic"]``);
+        ``max_per_entity`` (with ``entity_ids``) leaves out entities mentioned in more sources."""
         ...

@@ -89,3 +89,28 @@ def test_mentions_are_isolated_per_user(store, user, other_user):
     assert store.mentions(user, entity_ids=["shared", "secret"]) == [("shared", "c1")]
     store.delete_by_source(other_user, ["c1"])
     assert store.mentions(user, source_ids=["c1"]) == [("shared", "c1")]
+
+
+def test_mentions_leave_out_entities_past_max_per_entity(store, user):
+    store.upsert_entities(user, [ent(user, "pop", "Popular", provenance=("c1", "c2", "c3")),
+                                 ent(user, "rare", "Rare", provenance=("c1",)),
+                                 ent(user, "topic", "Topic", properties={"topic": True},
+                                     provenance=("c2", "c4"))])
+    ids = ["pop", "rare", "topic", "rare"]
+    assert sorted(store.mentions(user, entity_ids=ids, max_per_entity=2)) == [
+        ("rare", "c1"), ("topic", "c2"), ("topic", "c4")]
+    assert len(store.mentions(user, entity_ids=ids, max_per_entity=3)) == 6
+    assert sorted(store.mentions(user, entity_ids=ids, max_per_entity=2, topics_only=True)) == [
+        ("topic", "c2"), ("topic", "c4")]
+    with pytest.raises(InputError):
+        store.mentions(user, source_ids=["c1"], max_per_entity=2)
+
+
+def test_existing_entities_are_per_user_and_not_merged_away(store, user, other_user):
+    store.upsert_entities(user, [ent(user, "a", "Alpha", provenance=("c1",)),
+                                 ent(user, "b", "Alfa", provenance=("c2",))])
+    store.upsert_entities(other_user, [ent(other_user, "z", "Zed", provenance=("c9",))])
+    assert store.existing_entities(user, ["a", "b", "z", "ghost"]) == {"a", "b"}
+    store.merge_entities(user, "a", "b")
+    assert store.existing_entities(user, ["a", "b"]) == {"a"}
+    assert store.existing_entities(user, []) == set()
