@@ -15,7 +15,7 @@ from typing import Any
 
 from graph import neo4j_queries as q
 from graph.errors import InputError
-from graph.store import DeleteReport, MergeRecord, breadth_first
+from graph.store import DeleteReport, MergeRecord, breadth_first, check_mergeable
 from graph.types import Entity, Relation
 
 
@@ -176,12 +176,8 @@ def delete_sources_tx(tx, user_id: str, source_ids: list[str]) -> DeleteReport:
 def merge_entities_tx(tx, user_id: str, keep_id: str, merge_id: str, reason: str,
                       now: datetime) -> MergeRecord:
     """Merge entity ``merge_id`` into ``keep_id``: names, provenance, properties, relations."""
-    if keep_id == merge_id:
-        raise InputError(f"Cannot merge entity {keep_id!r} into itself.")
-    found = load_entities(tx, user_id, (keep_id, merge_id))
-    missing = sorted({keep_id, merge_id} - set(found))
-    if missing:
-        raise InputError(f"Cannot merge: no entities {missing} for this user; upsert them first.")
+    found = load_entities(tx, user_id, (keep_id, merge_id)) if keep_id != merge_id else {}
+    check_mergeable(keep_id, merge_id, found)
     p = {"user": user_id, "kept": keep_id, "merged": merge_id, "now": now}
     for query in q.COPY_NAMES_AND_SOURCES:
         tx.run(query, **p).consume()

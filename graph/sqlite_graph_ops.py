@@ -11,9 +11,8 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 
-from graph.errors import InputError
 from graph.sqlite_db import from_db_time, to_db_time, utc_now
-from graph.store import DeleteReport, MergeRecord
+from graph.store import DeleteReport, MergeRecord, check_mergeable
 from graph.types import Entity, Relation
 
 
@@ -138,12 +137,8 @@ def delete_sources(conn: sqlite3.Connection, user_id: str, source_ids: Iterable[
 def merge_entities(conn: sqlite3.Connection, user_id: str, keep_id: str, merge_id: str,
                    reason: str) -> MergeRecord:
     """Merge entity ``merge_id`` into ``keep_id``: names, provenance, properties, relations."""
-    if keep_id == merge_id:
-        raise InputError(f"Cannot merge entity {keep_id!r} into itself.")
-    found = load_entities(conn, user_id, (keep_id, merge_id))
-    missing = sorted({keep_id, merge_id} - set(found))
-    if missing:
-        raise InputError(f"Cannot merge: no entities {missing} for this user; upsert them first.")
+    found = load_entities(conn, user_id, (keep_id, merge_id)) if keep_id != merge_id else {}
+    check_mergeable(keep_id, merge_id, found)
     p = {"user": user_id, "keep": keep_id, "merge": merge_id, "now": to_db_time(utc_now())}
     conn.execute("INSERT OR IGNORE INTO entity_names (user_id, entity_id, name, norm) "
                  "SELECT user_id, :keep, name, norm FROM entity_names "

@@ -124,6 +124,16 @@ def match_score(kind: str, query: str, norm: str) -> float:
     return {"exact": 1.0, "prefix": 0.5 + 0.4 * closeness}.get(kind, 0.2 + 0.4 * closeness)
 
 
+def check_mergeable(keep_id: str, merge_id: str, found: Iterable[str]) -> None:
+    """Refuse a merge of an entity into itself, or of entities not stored (``found`` are the
+    stored ones among the two)."""
+    if keep_id == merge_id:
+        raise InputError(f"Cannot merge entity {keep_id!r} into itself.")
+    missing = sorted({keep_id, merge_id} - set(found))
+    if missing:
+        raise InputError(f"Cannot merge: no entities {missing} for this user; upsert them first.")
+
+
 def breadth_first(start: str, hops: int, limit: int | None,
                   edges_of: Callable[[list[str]], Iterable[Mapping[str, Any]]],
                   ) -> dict[str, tuple[int, Any]]:
