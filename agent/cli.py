@@ -3,80 +3,26 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, TextIO
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from agent.cli_common import ConfigOption, err, load_settings
+from agent.cli_common import ConfigOption, UserOption, err, load_settings
 from agent.cli_knowledge import register_knowledge_commands
-from agent.errors import CongmingError, ContextOverflowError
-from agent.llm import LLM, ChatMessage, GenerationOptions, create_llm
-from agent.memory_port import MemoryModelPort
-from memory.errors import ContextBudgetError
-from memory.working import WorkingMemory
+from agent.cli_memory import register_memory_commands
+from agent.cli_migrate import register_migrate_commands
+from agent.cli_serve import register_serve_command
+from agent.cli_ui import register_ui_commands
+from agent.errors import CongmingError
+from agent.settings import DEFAULT_USER_ID
 
 app = typer.Typer(
     help="congming (聪明): a local-first chat agent that remembers and does not make things up.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-SYSTEM_PROMPT = "You are congming, a helpful assistant. Answer briefly and truthfully."
-
-
-def new_memory(llm: LLM, options: GenerationOptions, system: str) -> WorkingMemory:
-    """One conversation's working memory: the context leaves room for the reply, and turns
-    that no longer fit are folded into an extractive rolling summary (no LLM call: the
-    packaged 135M model summarises poorly)."""
-    reserve = min(options.max_tokens, 256)
-    return WorkingMemory(MemoryModelPort(llm), budget=llm.capabilities.max_context - reserve,
-                         system=system)
-
-
-def chat_loop(llm: LLM, options: GenerationOptions, stdin: TextIO, stdout: TextIO,
-              *, system: str = SYSTEM_PROMPT, prompt: str = "you> ") -> int:
-    """Read messages line by line, stream each reply; returns the number of turns answered."""
-    memory = new_memory(llm, options, system)
-    answered = 0
-    interactive = stdin.isatty()
-    while True:
-        if interactive:
-            stdout.write(prompt)
-            stdout.flush()
-        line = stdin.readline()
-        if not line:
-            break
-        message = line.strip()
-        if not message:
-            continue
-        if message in ("/exit", "/quit"):
-            break
-        if message == "/reset":
-            memory = new_memory(llm, options, system)
-            stdout.write("(conversation cleared)\n")
-            continue
-        try:
-            context = memory.build(message)
-            messages = [ChatMessage(m.role, m.content) for m in context.messages]
-            stdout.write("congming> ")
-            reply = []
-            for piece in llm.stream(messages, options):
-                reply.append(piece)
-                stdout.write(piece)
-                stdout.flush()
-            stdout.write("\n")
-        except (ContextBudgetError, ContextOverflowError) as exc:
-            stdout.write(f"\n(message not sent: {exc})\n")
-            continue
-        except KeyboardInterrupt:
-            stdout.write("\n(stopped)\n")
-            continue
-        memory.add_turn(message, "".join(reply).strip())
-        answered += 1
-    return answered
-
 
 @app.command()
 def chat(
@@ -86,20 +32,26 @@ def chat(
     threads: Annotated[int | None, typer.Option(min=1, help="CPU threads for inference.")] = None,
     max_tokens: Annotated[int | None, typer.Option(min=1, help="Most new tokens per reply.")] = None,
     temperature: Annotated[float | None, typer.Option(min=0.0, max=2.0)] = None,
+    user: UserOption = DEFAULT_USER_ID,
+    show_reasoning: Annotated[
+        bool, typer.Option("--show-reasoning", help="Print the chain of thought.")] = False,
 ) -> None:
-    """Chat in the terminal (streamed answers, multi-turn). /reset clears, /exit or Ctrl-D quits."""
+    """Chat in the terminal: answers from your documents and memory, cited and checked.
+
+    /reset clears the conversation, /exit or Ctrl-D quits."""
     settings = load_settings(config, model=model, backend=backend, threads=threads,
                              max_tokens=max_tokens, temperature=temperature)
     sys.stdin.reconfigure(errors="replace")
+    from agent.cli_chat import chat_loop
+    from agent.core import Agent
+
     try:
-        llm = create_llm(settings.llm)
-        with err.status(f"Loading {settings.llm.backend} model…"):
-            llm.open()
-        if sys.stdin.isatty():
-            err.print("[dim]congming chat — /reset clears the conversation, /exit quits.[/dim]")
-        options = GenerationOptions(max_tokens=settings.llm.max_tokens,
-                                    temperature=settings.llm.temperature, seed=settings.llm.seed)
-        chat_loop(llm, options, sys.stdin, sys.stdout)
+        with Agent(settings) as agent:
+            with err.status(f"Loading the {settings.llm.backend} model and the knowledge base…"):
+                agent.turn_runner()
+            if sys.stdin.isatty():
+                err.print("[dim]congming chat — /reset clears the conversation, /exit quits.[/dim]")
+            chat_loop(agent, sys.stdin, sys.stdout, user_id=user, show_reasoning=show_reasoning)
     except CongmingError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
@@ -129,6 +81,10 @@ def doctor(
 
 
 register_knowledge_commands(app)
+register_memory_commands(app)
+register_migrate_commands(app)
+register_serve_command(app)
+register_ui_commands(app)
 
 if __name__ == "__main__":
     app()

@@ -18,6 +18,8 @@ ConfigOption = Annotated[
     typer.Option("--config", "-c", help="TOML settings file (default: $CONGMING_CONFIG or ./congming.toml)."),
 ]
 
+UserOption = Annotated[str, typer.Option("--user", "-u", help="Whose knowledge and memory to use.")]
+
 
 def load_settings(config: Path | None, **llm_overrides) -> Settings:
     """Settings for a command; bad settings end it with exit code 2 and the reason."""

@@ -22,7 +22,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from agent.cli_common import ConfigOption, err, load_settings
+from agent.cli_common import ConfigOption, UserOption, err, load_settings
 from agent.errors import ConfigError, CongmingError
 from agent.settings import DEFAULT_USER_ID, Settings
 
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from graph.ingest import FileOutcome, Ingestor, IngestReport
     from graph.knowledge import KnowledgeBase
 
-UserOption = Annotated[str, typer.Option("--user", "-u", help="Whose knowledge base to use.")]
 STATUSES = ("added", "replaced", "unchanged", "failed")
 
 

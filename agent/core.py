@@ -7,21 +7,54 @@ Every read and write names the user it is for.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from agent.errors import InputError
+from agent.events import Event, Reply, TurnDone, TurnFailed
 from agent.llm import LLM
 from agent.settings import DEFAULT_USER_ID, Settings
+from agent.turn import Gathered, TurnRunner
 from graph.ingest import FileOutcome, Ingestor, IngestReport
 from graph.knowledge import KnowledgeBase
 from graph.retrieve import HybridRetriever, RetrievalResult, Signal
 from graph.types import Document
+from memory.parts import Passage
+
+DEFAULT_SESSION_ID = "default"
+
+
+def _passage(item: Any) -> Passage:
+    document = item.document
+    source = (document.title or Path(document.source).name) if document is not None else ""
+    return Passage(item.chunk.text, source, item.chunk.id)
+
+
+def _run_in_thread(call: Any) -> Any:
+    """Run a coroutine to completion on a fresh event loop in another thread."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = asyncio.run(call)
+        except BaseException as exc:  # re-raised in the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name="congming-chat")
+    worker.start()
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 class Agent:
     def __init__(self, settings: Settings | None = None, *, llm: LLM | None = None,
-                 knowledge: KnowledgeBase | None = None, ingestor: Ingestor | None = None) -> None:
+                 knowledge: KnowledgeBase | None = None, ingestor: Ingestor | None = None,
+                 neo4j_driver: Any = None) -> None:
         if ingestor is not None and knowledge is not None and ingestor.kb is not knowledge:
             raise InputError("The ingestor must write to the knowledge base given with it.")
         self.settings = settings or Settings.load()
@@ -30,6 +63,9 @@ class Agent:
         self._ingestor = ingestor
         self._retriever: HybridRetriever | None = None
         self._owns_kb = self._kb is None
+        self._neo4j_driver = neo4j_driver  # the application's own driver; never closed here
+        self._runner: TurnRunner | None = None
+        self._runner_lock = threading.Lock()
 
     # ---- lifecycle -----------------------------------------------------------------
     def open(self) -> Agent:
@@ -37,7 +73,7 @@ class Agent:
         if self._kb is None:
             from agent.components import open_knowledge
 
-            self._kb, self._ingestor = open_knowledge(self.settings)
+            self._kb, self._ingestor = open_knowledge(self.settings, driver=self._neo4j_driver)
         elif self._ingestor is None:
             from agent.components import create_knowledge_extractor
 
@@ -56,6 +92,7 @@ class Agent:
             self._kb, self._ingestor, self._retriever = None, None, None
         if self._llm is not None:
             self._llm.close()
+        self._runner = None
 
     def __enter__(self) -> Agent:
         return self.open()
@@ -110,3 +147,120 @@ class Agent:
         self.open()
         return self._retriever.retrieve(query, user_id=user_id, k=k, collection=collection,
                                         signals=tuple(signals) if signals else None)
+
+    # ---- chat -------------------------------------------------------------------------
+    async def stream(self, message: str, *, user_id: str = DEFAULT_USER_ID,
+                     session_id: str = DEFAULT_SESSION_ID,
+                     evidence: Sequence[Passage] | None = None) -> AsyncIterator[Event]:
+        """One chat turn as typed events (agent/events.py), ending with TurnDone or TurnFailed.
+
+        ``evidence`` given: answer from exactly these passages, without retrieval.
+        """
+        runner = await asyncio.to_thread(self.turn_runner)
+        async for event in runner.run(message, user_id=user_id, session_id=session_id, evidence=evidence):
+            yield event
+
+    async def achat(self, message: str, *, user_id: str = DEFAULT_USER_ID,
+                    session_id: str = DEFAULT_SESSION_ID, evidence: Sequence[Passage] | None = None) -> Reply:
+        """One chat turn; the final reply, or the turn's error raised."""
+        async for event in self.stream(message, user_id=user_id, session_id=session_id, evidence=evidence):
+            if isinstance(event, TurnDone):
+                return event.reply
+            if isinstance(event, TurnFailed):
+                raise event.error
+        raise RuntimeError("the turn ended without a result")  # TurnRunner always ends with one
+
+    def chat(self, message: str, *, user_id: str = DEFAULT_USER_ID, session_id: str = DEFAULT_SESSION_ID,
+             evidence: Sequence[Passage] | None = None) -> Reply:
+        """The sync facade of ``achat``; safe to call from code running inside an event loop."""
+        call = self.achat(message, user_id=user_id, session_id=session_id, evidence=evidence)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(call)
+        return _run_in_thread(call)
+
+    def reset_session(self, *, user_id: str = DEFAULT_USER_ID, session_id: str = DEFAULT_SESSION_ID) -> None:
+        """Start the session's working memory afresh (long-term memory is kept)."""
+        self.turn_runner().sessions.reset(user_id, session_id)
+
+    def turn_runner(self) -> TurnRunner:
+        """The chat pipeline, built on first use (this loads the model and the embedder)."""
+        with self._runner_lock:
+            if self._runner is None:
+                self._runner = self._build_runner()
+            return self._runner
+
+    def _build_runner(self) -> TurnRunner:
+        from agent.memory_port import MemoryModelPort
+        from agent.sessions import Sessions
+        from agent.verification import Verifier
+
+        self.open()
+        llm = self.llm
+        llm.open()
+        reserve = min(self.settings.llm.max_tokens, llm.capabilities.max_context // 4)
+        sessions = Sessions(MemoryModelPort(llm), budget=llm.capabilities.max_context - reserve)
+        return TurnRunner(llm=llm, settings=self.settings, verifier=Verifier(self._kb.embedder),
+                          sessions=sessions, gather=self._gather)
+
+    def _gather(self, message: str, user_id: str) -> Gathered:
+        k = self.settings.agent.evidence_k
+        if not k:
+            return Gathered()
+        found = self.retrieve(message, user_id=user_id, k=k)
+        notes = tuple(f"{signal} retrieval skipped: {why}" for signal, why in found.skipped.items())
+        return Gathered(evidence=tuple(_passage(item) for item in found.items), notes=notes)
+
+    # ---- long-term memory -------------------------------------------------------------
+    @property
+    def memory(self) -> Any:
+        """Long-term memory (``memory.long_term.LongTermMemory``: remembered turns and facts),
+        opened on first use with its background writer; None when ``memory.enabled`` is off."""
+        with self.__dict__.setdefault("_memory_lock", threading.Lock()):
+            if "_memory" not in self.__dict__:
+                from agent.components import open_memory
+
+                self.open()
+                llm = self.llm if self.settings.memory.extractor == "llm" else None
+                self._memory = open_memory(self.settings, self._kb, llm=llm)
+            return self._memory
+
+    def _long_term(self) -> Any:
+        memory = self.memory
+        if memory is None:
+            from agent.errors import ConfigError
+
+            raise ConfigError("Long-term memory is off (memory.enabled = false); set "
+                              "CONGMING_MEMORY__ENABLED=true to use it.")
+        return memory
+
+    def remember(self, text: str, *, user_id: str = DEFAULT_USER_ID) -> list[Any]:
+        """Remember a fact the user states, now (not after a chat turn); the facts it gave."""
+        return self._long_term().remember(user_id, text)
+
+    def memories(self, *, user_id: str = DEFAULT_USER_ID) -> list[Any]:
+        """What is remembered about the user: current facts, strongest first."""
+        return self._long_term().memories(user_id)
+
+    def forget(self, fact_id: str | None = None, *, user_id: str = DEFAULT_USER_ID,
+               everything: bool = False) -> bool | int:
+        """Delete one fact (or remembered turn) by id - True if it was there - or, with
+        ``everything=True``, all the user's facts, turns and queued turns (how many), for good."""
+        if everything == (fact_id is not None):
+            raise InputError("Pass either the id of one memory or everything=True.")
+        memory = self._long_term()
+        if not everything:
+            return memory.forget(user_id, fact_id)
+        removed = memory.forget_all(user_id)
+        if self._runner is not None:  # the open sessions' working memory forgets too
+            self._runner.sessions.forget_user(user_id)
+        return removed
+
+    def close_memory(self) -> None:
+        """Finish the memory write in hand and close long-term memory (queued ones wait for
+        the next start)."""
+        with self.__dict__.setdefault("_memory_lock", threading.Lock()):
+            memory = self.__dict__.pop("_memory", None)
+            if memory is not None:
+                memory.close()

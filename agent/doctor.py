@@ -136,9 +136,14 @@ def check_embedder_embeds(settings: Settings) -> Check:
     return Check("embedder embeds", "ok", f"{vectors.shape[0]} texts -> dim {vectors.shape[1]}")
 
 
-def run_checks(settings: Settings, *, load: bool = False) -> list[Check]:
+def run_checks(settings: Settings, *, load: bool = False, driver: object = None) -> list[Check]:
+    """Every check; ``driver`` is an application's own Neo4j driver to check instead of one
+    opened from the settings."""
+    from agent.doctor_graph import check_graph
+
     checks = [check_python(), check_data_dir(settings), *check_optional_packages(),
-              check_llm_model(settings), check_embedder_model(settings)]
+              check_llm_model(settings), check_embedder_model(settings),
+              *check_graph(settings, driver)]
     if load:
         checks += [check_llm_generates(settings), check_embedder_embeds(settings)]
     return checks

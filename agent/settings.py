@@ -20,6 +20,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from agent.server_settings import ServerSettings
+from agent.ui_settings import UISettings
+
 _config_file: ContextVar[Path | None] = ContextVar("congming_config_file", default=None)
 
 DEFAULT_USER_ID = "local"  # the user a single-person install reads and writes as
@@ -87,6 +90,58 @@ class KnowledgeSettings(BaseModel):
         return int(self.max_file_mb * 1024 * 1024)
 
 
+class AgentSettings(BaseModel):
+    chain_of_thought: bool = Field(
+        True, description="Reason step by step in a separate channel before answering."
+    )
+    policy: Literal["annotate", "extractive", "abstain"] = Field(
+        "abstain",
+        description="Unsupported answers: annotate (flag sentences), extractive (quote the best "
+        "evidence) or abstain (say it does not know).",
+    )
+    language: Literal["auto", "en", "zh"] = Field(
+        "auto", description="Reply language; auto follows the user's message."
+    )
+    evidence_k: int = Field(5, ge=0, description="Passages retrieved from documents per turn.")
+    memory_k: int = Field(5, ge=0, description="Remembered turns and facts recalled per turn.")
+    self_consistency: int = Field(
+        1, ge=1, le=16, description="Reasoning samples per answer (majority vote); >1 for capable models."
+    )
+    max_message_chars: int = Field(20_000, ge=1, description="Longer messages are refused.")
+
+
+class MemorySettings(BaseModel):
+    enabled: bool = Field(True, description="Remember turns and facts across sessions.")
+    half_life_days: float = Field(
+        30.0, gt=0, description="A fact not repeated for this long counts half as strong."
+    )
+    min_strength: float = Field(
+        0.05, ge=0, le=1, description="Facts weaker than this are left out of retrieval (never deleted)."
+    )
+    pinned_facts: int = Field(8, ge=0, description="Strongest current facts given to the model each turn.")
+    extractor: Literal["rules", "llm"] = Field(
+        "rules", description="Facts from what the user says: rules (en+zh patterns) or llm (capable models)."
+    )
+
+
+class GraphSettings(BaseModel):
+    backend: str = Field("sqlite", description="sqlite (embedded, default) | neo4j (a Neo4j 5 server).")
+    uri: str | None = Field(None, description="Neo4j URI, e.g. neo4j://localhost:7687 (backend neo4j).")
+    user: str = Field("neo4j", description="Neo4j user name.")
+    password: SecretStr | None = Field(None, description="Neo4j password.")
+    database: str | None = Field(None, description="Neo4j database; empty means the server default.")
+    query_timeout_s: float = Field(30.0, gt=0, description="Server-side limit of one Neo4j transaction.")
+    degrade: bool = Field(
+        True, description="Neo4j down: answer from vectors + keywords instead of failing the chat."
+    )
+    native_indexes: bool = Field(
+        False, description="Neo4j's vector and full-text indexes instead of FAISS and FTS5 (backend neo4j)."
+    )
+    ask_graph: bool = Field(
+        False, description="Let a capable model answer by writing read-only Cypher (never the packaged 135M)."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CONGMING_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -96,6 +151,11 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+    memory: MemorySettings = Field(default_factory=MemorySettings)
+    graph: GraphSettings = Field(default_factory=GraphSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    ui: UISettings = Field(default_factory=UISettings)
 
     @classmethod
     def settings_customise_sources(

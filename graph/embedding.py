@@ -7,6 +7,7 @@ import importlib.util
 import itertools
 import os
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -67,8 +68,13 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self.device = device
         self._model = None
+        self._open_lock = threading.Lock()  # concurrent first requests load the model once
 
     def open(self) -> None:
+        with self._open_lock:
+            self._open()
+
+    def _open(self) -> None:
         if self._model is not None:
             return
         path = self.model_path or packaged_minilm()

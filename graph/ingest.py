@@ -15,6 +15,7 @@ document at a time as above.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import time
@@ -295,6 +296,8 @@ class Ingestor:
         index = self.kb.vectors(document.user_id)  # opened (and repaired) before the commit
         with self.kb.db.transaction():
             added = self.kb.documents.add_document(document, chunks, replace=pending.replace)
+            if added.replaced is not None:  # an external graph keeps the old chunks' provenance
+                self.kb.forget_sources(document.user_id, added.replaced.chunk_ids)
             builder.write(document.user_id, items, chunks)
         if added.replaced is not None:
             index.remove(added.replaced.chunk_rowids)
@@ -307,9 +310,14 @@ class Ingestor:
         """Remove a document completely: chunks, keyword rows, vectors, graph provenance (and
         the entities and relations only it gave). None when there is no such document."""
         index = self.kb.vectors(user_id)
+        # An external graph first: if it is down, nothing is removed and the call can be retried.
+        graph = self.kb.forget_sources(
+            user_id, [c.id for c in self.kb.documents.document_chunks(user_id, document_id)])
         removed = self.kb.documents.delete_document(user_id, document_id)
         if removed is None:
             return None
+        if graph is not None:
+            removed = dataclasses.replace(removed, graph=graph)
         index.remove(removed.chunk_rowids)
         index.save()
         return removed

@@ -172,6 +172,18 @@ def delete_sources_tx(tx, user_id: str, source_ids: list[str]) -> DeleteReport:
     return DeleteReport(entity_ids=tuple(dead_entities), relation_ids=tuple(dead_relations))
 
 
+def delete_relations_tx(tx, user_id: str, relation_ids: list[str]) -> DeleteReport:
+    """Delete relations and their provenance; then entities at their ends left with neither."""
+    rows = records(tx, q.RELATION_STATE, user=user_id, ids=relation_ids)
+    tx.run(q.DELETE_RELATION_SOURCES, user=user_id, ids=relation_ids).consume()
+    tx.run(q.DELETE_RELATIONS, user=user_id, ids=relation_ids).consume()
+    ends = sorted({row[end] for row in rows for end in ("source_id", "target_id")})
+    dead_entities = sorted(row["id"] for row in tx.run(q.ORPHAN_ENTITIES, user=user_id, ids=ends))
+    for query in q.DELETE_ENTITIES:
+        tx.run(query, user=user_id, ids=dead_entities).consume()
+    return DeleteReport(entity_ids=tuple(dead_entities), relation_ids=tuple(sorted(r["id"] for r in rows)))
+
+
 # ---- merges ------------------------------------------------------------------------------
 def merge_entities_tx(tx, user_id: str, keep_id: str, merge_id: str, reason: str,
                       now: datetime) -> MergeRecord:

@@ -138,6 +138,12 @@ INVALIDATE = (
     "WHERE r.valid_to IS NULL OR r.valid_to > $at "
     "SET r.valid_to = $at, r.updated_at = $now RETURN count(r) AS changed"
 )
+FIND_RELATIONS = (
+    "MATCH (s:Entity {user_id: $user})-[r:RELATED {user_id: $user}]->(t:Entity) "
+    "WHERE ($types IS NULL OR r.type IN $types) AND ($sources IS NULL OR s.id IN $sources) "
+    "AND ($prefix IS NULL OR r.id STARTS WITH $prefix) AND " + _VALID + " "
+    "RETURN " + _RELATION_FIELDS + " ORDER BY r.id"
+)
 
 # ---- delete by source ------------------------------------------------------------------
 TOUCHED_RELATIONS = ("MATCH (s:RelationSource {user_id: $user}) WHERE s.source_id IN $sources "

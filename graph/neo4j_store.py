@@ -48,11 +48,15 @@ class Neo4jGraphStore:
     Pass ``driver=`` to share a driver the caller owns (it is never closed here), or
     ``uri``/``user``/``password`` (and ``database``) for a driver this store opens and closes.
     ``query_timeout_s`` bounds every transaction on the server (``None``: the server default).
+    A driver opened here gives up connecting after ``connect_timeout_s`` and retrying transient
+    errors after ``max_retry_s`` (the driver's defaults, 30 s each, would hold up a chat turn
+    for a minute when the server is down).
     """
 
     def __init__(self, uri: str | None = None, user: str = "neo4j", password: str = "", *,
                  database: str | None = None, driver: Any = None,
-                 query_timeout_s: float | None = 30.0) -> None:
+                 query_timeout_s: float | None = 30.0, connect_timeout_s: float = 5.0,
+                 max_retry_s: float = 10.0) -> None:
         if driver is None and not uri:
             raise ConfigError("Neo4jGraphStore needs a uri (e.g. neo4j://localhost:7687, set "
                               "NEO4J_URI) or an open neo4j driver passed as driver=.")
@@ -64,13 +68,20 @@ class Neo4jGraphStore:
         self._owns_driver = driver is None
         self._driver = driver
         self.query_timeout_s = query_timeout_s
+        self.connect_timeout_s = connect_timeout_s
+        self.max_retry_s = max_retry_s
+        self._schema_ready = False
 
     # ---- connection ------------------------------------------------------------------------
     def open(self) -> None:
+        """Connect and set up the schema. A server that is down raises ``BackendUnavailableError``;
+        the store stays usable: once the server is back, the first call sets the schema up."""
         neo4j = require("neo4j", "neo4j", _PURPOSE)
         if self._driver is None:
             try:
-                self._driver = neo4j.GraphDatabase.driver(self.uri, auth=(self.user, self._password))
+                self._driver = neo4j.GraphDatabase.driver(
+                    self.uri, auth=(self.user, self._password), connection_timeout=self.connect_timeout_s,
+                    max_transaction_retry_time=self.max_retry_s)
             except (ValueError, neo4j.exceptions.ConfigurationError) as exc:
                 raise ConfigError(f"Invalid Neo4j URI {self.uri!r} ({exc}); use e.g. "
                                   "neo4j://host:7687 or bolt://host:7687 in NEO4J_URI.") from exc
@@ -80,11 +91,17 @@ class Neo4jGraphStore:
             raise self._unavailable(exc) from exc
         self.create_schema()
 
+    @property
+    def driver(self) -> Any:
+        """The driver in use (None before ``open()``), e.g. for the native vector and keyword indexes."""
+        return self._driver
+
     def create_schema(self) -> None:
         """Constraints and indexes, each ``IF NOT EXISTS`` in its own transaction (schema changes
         cannot share one with data changes): safe to run on every open."""
         for statement in q.SCHEMA:
-            self._run("write", _run_statement, statement, timeout=None)
+            self._run("write", _run_statement, statement, timeout=None, needs_schema=False)
+        self._schema_ready = True
 
     def close(self) -> None:
         if self._owns_driver and self._driver is not None:
@@ -98,10 +115,13 @@ class Neo4jGraphStore:
             "NEO4J_USER and NEO4J_PASSWORD, and that the server is running "
             "(`docker compose up -d neo4j`, then `docker compose ps` shows it healthy).")
 
-    def _run(self, mode: str, work: Callable[..., T], *args: Any, timeout: float | None = -1.0) -> T:
+    def _run(self, mode: str, work: Callable[..., T], *args: Any, timeout: float | None = -1.0,
+             needs_schema: bool = True) -> T:
         neo4j = require("neo4j", "neo4j", _PURPOSE)
         if self._driver is None:
             raise CongmingError("Neo4jGraphStore is not open; call open() first.")
+        if needs_schema and not self._schema_ready:  # open() found the server down
+            self.create_schema()
         timed = neo4j.unit_of_work(timeout=self.query_timeout_s if timeout == -1.0 else timeout)(work)
         try:
             with self._driver.session(database=self.database) as session:
@@ -116,6 +136,19 @@ class Neo4jGraphStore:
 
     def _write(self, work: Callable[..., T], *args: Any) -> T:
         return self._run("write", work, *args)
+
+    def run_read(self, work: Callable[..., T], *args: Any, timeout: float | None = -1.0) -> T:
+        """``work(tx, *args)`` in a managed read transaction (retried on transient errors, routed
+        to a reader); ``timeout`` in seconds, None for the server default, -1 for the store's."""
+        return self._run("read", work, *args, timeout=timeout)
+
+    def run_write(self, work: Callable[..., T], *args: Any, timeout: float | None = -1.0) -> T:
+        """``work(tx, *args)`` in a managed write transaction (retried on transient errors)."""
+        return self._run("write", work, *args, timeout=timeout)
+
+    def run_schema(self, statement: str, **params: Any) -> None:
+        """One schema statement (``CREATE ... IF NOT EXISTS``) in its own write transaction."""
+        self._run("write", _run_statement, statement, params, timeout=None)
 
     # ---- writes ----------------------------------------------------------------------------
     def upsert_entities(self, user_id: str, entities: Iterable[Entity]) -> int:
@@ -145,6 +178,24 @@ class Neo4jGraphStore:
 
     def delete_by_source(self, user_id: str, source_ids: Iterable[str]) -> DeleteReport:
         return self._write(ops.delete_sources_tx, user_id, sorted(set(source_ids)))
+
+    def delete_relations(self, user_id: str, relation_ids: Iterable[str]) -> DeleteReport:
+        return self._write(ops.delete_relations_tx, user_id, sorted(set(relation_ids)))
+
+    def find_relations(self, user_id: str, *, types: Iterable[str] | None = None,
+                       source_entity_ids: Iterable[str] | None = None, id_prefix: str | None = None,
+                       include_history: bool = False) -> list[Relation]:
+        p = {"user": user_id, "types": None if types is None else list(types), "prefix": id_prefix,
+             "history": include_history, "now": _now()}
+        sources = None if source_entity_ids is None else list(source_entity_ids)
+
+        def work(tx) -> list[Relation]:
+            moved = ops.redirects(tx, user_id, sources) if sources is not None else {}
+            targets = None if sources is None else sorted({moved.get(i, i) for i in sources})
+            rows = ops.records(tx, q.FIND_RELATIONS, **p, sources=targets)
+            return ops.relations_from_rows(tx, user_id, rows)
+
+        return self._read(work)
 
     def merge_entities(self, user_id: str, keep_id: str, merge_id: str,
                        *, reason: str = "") -> MergeRecord:
@@ -296,5 +347,5 @@ class Neo4jGraphStore:
         return pairs
 
 
-def _run_statement(tx, statement: str) -> None:
-    tx.run(statement).consume()
+def _run_statement(tx, statement: str, params: dict[str, Any] | None = None) -> None:
+    tx.run(statement, params or {}).consume()

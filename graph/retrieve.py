@@ -25,7 +25,7 @@ from typing import Literal
 
 import numpy as np
 
-from graph.errors import InputError
+from graph.errors import BackendUnavailableError, InputError
 from graph.knowledge import KnowledgeBase
 from graph.types import Chunk, Document
 
@@ -54,6 +54,7 @@ class RetrievalResult:
     items: tuple[RetrievedChunk, ...]
     query_entities: tuple[str, ...] = ()  # names of known entities found in the query
     timings_ms: dict[str, float] = field(default_factory=dict, hash=False)
+    skipped: dict[str, str] = field(default_factory=dict, hash=False)  # signal -> why it was left out
 
 
 Ranking = list[tuple[str, float]]  # (chunk id, score), best first
@@ -130,15 +131,24 @@ class HybridRetriever:
         if "bm25" in signals:
             rankings["bm25"] = timed("bm25", lambda: self._bm25(query, user_id, collection))
         query_entities: dict[str, str] = {}
+        skipped: dict[str, str] = {}
         if "graph" in signals:
-            query_entities = self.kb.graph.find_mentions(user_id, query)
-            seeds = reciprocal_rank_fusion(list(rankings.values()), k=self.rrf_k)[: self.seed_chunks]
-            rankings["graph"] = timed("graph", lambda: self._in_collection(
-                user_id, self._graph(user_id, seeds, query_entities), collection))
+            # A graph store that is down (Neo4j) is left out when kb.degrade_graph is set, else raises.
+            skip = self.kb.graph_skip_reason()
+            try:
+                if skip is None:
+                    query_entities = self.kb.graph.find_mentions(user_id, query)
+                    seeds = reciprocal_rank_fusion(list(rankings.values()), k=self.rrf_k)[: self.seed_chunks]
+                    rankings["graph"] = timed("graph", lambda: self._in_collection(
+                        user_id, self._graph(user_id, seeds, query_entities), collection))
+            except BackendUnavailableError as exc:
+                query_entities, skip = {}, self.kb.graph_unavailable(exc)
+            if skip is not None:
+                skipped["graph"] = skip
         fused = reciprocal_rank_fusion([rankings[s] for s in signals if s in rankings], k=self.rrf_k)
         items = self._items(user_id, fused, rankings, k, collection)
         timings["total"] = (time.perf_counter() - started) * 1000
-        return RetrievalResult(query, items, tuple(query_entities.values()), timings)
+        return RetrievalResult(query, items, tuple(query_entities.values()), timings, skipped)
 
     def _dense(self, query: str, user_id: str, collection: str | None) -> Ranking:
         index = self.kb.vectors(user_id)

@@ -121,17 +121,36 @@ def delete_sources(conn: sqlite3.Connection, user_id: str, source_ids: Iterable[
     conn.execute("DELETE FROM relations WHERE user_id = ? AND id IN (SELECT value FROM json_each(?))",
                  dead)
     recompute_weights(conn, user_id, set(touched_relations) - set(dead_relations))
+    dead_entities = _delete_orphans(conn, user_id, touched_entities)
+    return DeleteReport(entity_ids=tuple(sorted(dead_entities)),
+                        relation_ids=tuple(sorted(dead_relations)))
+
+
+def delete_relations(conn: sqlite3.Connection, user_id: str, relation_ids: Iterable[str]) -> DeleteReport:
+    """Delete relations and their provenance; then entities at their ends left with neither."""
+    p = (user_id, ids_json(set(relation_ids)))
+    rows = conn.execute("SELECT id, source_id, target_id FROM relations WHERE user_id = ? "
+                        "AND id IN (SELECT value FROM json_each(?))", p).fetchall()
+    conn.execute("DELETE FROM relation_sources WHERE user_id = ? "
+                 "AND relation_id IN (SELECT value FROM json_each(?))", p)
+    conn.execute("DELETE FROM relations WHERE user_id = ? AND id IN (SELECT value FROM json_each(?))", p)
+    dead_entities = _delete_orphans(conn, user_id, [row[end] for row in rows for end in (1, 2)])
+    return DeleteReport(entity_ids=tuple(sorted(dead_entities)),
+                        relation_ids=tuple(sorted(row[0] for row in rows)))
+
+
+def _delete_orphans(conn: sqlite3.Connection, user_id: str, entity_ids: Iterable[str]) -> list[str]:
+    """Delete those of these entities that have neither provenance nor relations; their ids."""
     dead_entities = [row[0] for row in conn.execute(
         "SELECT id FROM entities e WHERE e.user_id = ? AND e.id IN (SELECT value FROM json_each(?)) "
         "AND NOT EXISTS (SELECT 1 FROM entity_sources s WHERE s.user_id = e.user_id "
         "AND s.entity_id = e.id) "
         "AND NOT EXISTS (SELECT 1 FROM relations r WHERE r.user_id = e.user_id AND r.source_id = e.id) "
         "AND NOT EXISTS (SELECT 1 FROM relations r WHERE r.user_id = e.user_id AND r.target_id = e.id)",
-        (user_id, ids_json(set(touched_entities))))]
+        (user_id, ids_json(set(entity_ids))))]
     conn.execute("DELETE FROM entities WHERE user_id = ? AND id IN (SELECT value FROM json_each(?))",
                  (user_id, ids_json(dead_entities)))
-    return DeleteReport(entity_ids=tuple(sorted(dead_entities)),
-                        relation_ids=tuple(sorted(dead_relations)))
+    return dead_entities
 
 
 def merge_entities(conn: sqlite3.Connection, user_id: str, keep_id: str, merge_id: str,

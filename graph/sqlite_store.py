@@ -66,6 +66,14 @@ _SUBGRAPH_EDGES = (
     "AND (:history OR ((r.valid_from IS NULL OR r.valid_from <= :now) "
     "AND (r.valid_to IS NULL OR r.valid_to > :now))) ORDER BY r.id"
 )
+_FIND_RELATIONS = (
+    "SELECT * FROM relations r WHERE r.user_id = :user AND r.id >= :lower "
+    "AND (:upper IS NULL OR r.id < :upper) "
+    "AND (:types IS NULL OR r.type IN (SELECT value FROM json_each(:types))) "
+    "AND (:sources IS NULL OR r.source_id IN (SELECT value FROM json_each(:sources))) "
+    "AND (:history OR ((r.valid_from IS NULL OR r.valid_from <= :now) "
+    "AND (r.valid_to IS NULL OR r.valid_to > :now))) ORDER BY r.id"
+)
 _NAME_QUERIES = (
     ("exact", "SELECT entity_id, name, norm FROM entity_names "
               "WHERE user_id = :user AND norm = :q LIMIT :n"),
@@ -238,6 +246,27 @@ class SQLiteGraphStore:
                 "AND (valid_to IS NULL OR valid_to > ?)",
                 (when, to_db_time(utc_now()), user_id, relation_id, when))
             return cursor.rowcount > 0
+
+    def find_relations(self, user_id: str, *, types: Iterable[str] | None = None,
+                       source_entity_ids: Iterable[str] | None = None, id_prefix: str | None = None,
+                       include_history: bool = False) -> list[Relation]:
+        p: dict[str, Any] = {"user": user_id, "history": include_history, "now": to_db_time(utc_now()),
+                             "types": None if types is None else ops.ids_json(types),
+                             "lower": id_prefix or "",
+                             "upper": (id_prefix + "\U0010ffff") if id_prefix else None}
+        with self.db.read() as conn:
+            if source_entity_ids is None:
+                p["sources"] = None
+            else:
+                ids = list(source_entity_ids)
+                moved = ops.redirects(conn, user_id, ids)
+                p["sources"] = ops.ids_json({moved.get(i, i) for i in ids})
+            rows = conn.execute(_FIND_RELATIONS, p).fetchall()
+            return ops.relations_from_rows(conn, user_id, rows)
+
+    def delete_relations(self, user_id: str, relation_ids: Iterable[str]) -> DeleteReport:
+        with self.db.transaction() as conn:
+            return ops.delete_relations(conn, user_id, relation_ids)
 
     def delete_by_source(self, user_id: str, source_ids: Iterable[str]) -> DeleteReport:
         with self.db.transaction() as conn:

@@ -251,6 +251,19 @@ class GraphStore(Protocol):
     def invalidate_relation(self, user_id: str, relation_id: str,
                             *, at: datetime | None = None) -> bool: ...
 
+    def find_relations(self, user_id: str, *, types: Iterable[str] | None = None,
+                       source_entity_ids: Iterable[str] | None = None, id_prefix: str | None = None,
+                       include_history: bool = False) -> list[Relation]:
+        """The user's relations that pass every filter given (``None``: no filter), ordered by id:
+        of one of ``types``, going out of one of ``source_entity_ids`` (merged-away ids
+        redirected), with an id starting with ``id_prefix``."""
+        ...
+
+    def delete_relations(self, user_id: str, relation_ids: Iterable[str]) -> DeleteReport:
+        """Delete these relations and their provenance for good; an entity at either end that is
+        left with neither provenance nor relations is deleted too (as in ``delete_by_source``)."""
+        ...
+
     def delete_by_source(self, user_id: str, source_ids: Iterable[str]) -> DeleteReport: ...
 
     def merge_entities(self, user_id: str, keep_id: str, merge_id: str,

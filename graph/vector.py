@@ -282,6 +282,17 @@ class VectorIndex:
             self._changed()
             return len(gone)
 
+    def compact(self) -> int:
+        """Rebuild without the tombstones an HNSW index keeps for removed ids, so a removed
+        vector is gone from memory now and from disk at the next ``save()`` (a hard delete);
+        returns how many went. A flat index never holds tombstones."""
+        with self._lock:
+            self._require()
+            gone = len(self._tombstones)
+            if gone:
+                self._rebuild("flat" if len(self) <= self.hnsw_threshold // 2 else "hnsw")
+            return gone
+
     def _changed(self) -> None:
         self._live_cache = None
         self._dirty = True

@@ -4,7 +4,7 @@ from memory.errors import ContextBudgetError
 from memory.parts import Evidence, Passage, PinnedFact, PinnedFacts, Question, Summary, SystemPart, Turn
 from memory.summary import Summarizer
 from memory.types import CompletionOptions, MemoryModel, Message, TokenCounter
-from memory.working import BudgetPolicy, Context, ContextBuilder, WorkingMemory
+from memory.working import BudgetPolicy, Context, ContextBuilder, Headers, WorkingMemory
 
 __all__ = [
     "BudgetPolicy",
@@ -24,5 +24,6 @@ __all__ = [
     "SystemPart",
     "TokenCounter",
     "Turn",
+    "Headers",
     "WorkingMemory",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from memory.types import Message
 
@@ -67,6 +68,8 @@ class Passage:
     text: str
     source: str = ""
     id: str = ""  # chunk or turn id, for citations
+    at: datetime | None = None  # when it was said (a remembered turn) or last told (a fact)
+    kind: str = ""  # "turn" or "fact" for long-term memory; "" for a document passage
 
 
 @dataclass(frozen=True, slots=True)

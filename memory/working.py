@@ -69,16 +69,29 @@ class Context:
 
 
 @dataclass(frozen=True, slots=True)
+class Headers:
+    """The titles of the context's sections, in the reply language."""
+
+    facts: str = field(default_factory=lambda: PinnedFacts().header)
+    summary: str = field(default_factory=lambda: Summary().header)
+    evidence: str = field(default_factory=lambda: Evidence().header)
+
+
+@dataclass(frozen=True, slots=True)
 class _Draft:
     system: SystemPart
     question: Question
+    headers: Headers = field(default_factory=Headers)
     facts: PinnedFacts = field(default_factory=PinnedFacts)
     summary: Summary = field(default_factory=Summary)
     turns: tuple[Turn, ...] = ()
     evidence: Evidence = field(default_factory=Evidence)
 
     def parts(self) -> tuple[Part, ...]:
-        return (self.system, self.facts, self.summary, *self.turns, self.evidence, self.question)
+        facts = replace(self.facts, header=self.headers.facts)
+        summary = replace(self.summary, header=self.headers.summary)
+        evidence = replace(self.evidence, header=self.headers.evidence)
+        return (self.system, facts, summary, *self.turns, evidence, self.question)
 
 
 def strip_reasoning(text: str) -> str:
@@ -106,11 +119,11 @@ class ContextBuilder:
 
     def build(self, *, system: str, question: str, turns: Sequence[Turn] = (),
               summary: Summary | None = None, facts: Sequence[PinnedFact] = (),
-              evidence: Sequence[Passage] = ()) -> Context:
+              evidence: Sequence[Passage] = (), headers: Headers | None = None) -> Context:
         if not question.strip():
             raise InputError("The question is empty: give the message to answer.")
         summary = summary or Summary()
-        draft = _Draft(SystemPart(system), Question(question))
+        draft = _Draft(SystemPart(system), Question(question), headers or Headers())
         needed = self.count(draft)
         if needed > self.budget:
             raise ContextBudgetError(needed, self.budget)
@@ -205,10 +218,12 @@ class WorkingMemory:
         self.turns.append(turn)
         return turn
 
-    def build(self, question: str, *, facts: Sequence[PinnedFact] = (),
-              evidence: Sequence[Passage] = ()) -> Context:
-        context = self.builder.build(system=self.system, question=question, turns=self.turns,
-                                     summary=self.summary, facts=facts, evidence=evidence)
+    def build(self, question: str, *, facts: Sequence[PinnedFact] = (), evidence: Sequence[Passage] = (),
+              system: str | None = None, headers: Headers | None = None) -> Context:
+        """The context for ``question``; ``system`` replaces the system prompt for this turn only."""
+        context = self.builder.build(system=self.system if system is None else system, question=question,
+                                     turns=self.turns, summary=self.summary, facts=facts,
+                                     evidence=evidence, headers=headers)
         self.summary = context.summary
         self.turns = list(context.turns)
         return context

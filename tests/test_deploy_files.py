@@ -62,8 +62,8 @@ def test_congming_is_built_here_and_wired_to_neo4j_by_environment(compose, docke
     env = _env(app)
     assert all(key.startswith("CONGMING_") for key in env)
     assert env["CONGMING_GRAPH__BACKEND"] == "neo4j"
-    assert env["CONGMING_GRAPH__NEO4J_URI"] == "neo4j://neo4j:7687"  # the service name resolves
-    assert env["CONGMING_GRAPH__NEO4J_PASSWORD"].startswith("${NEO4J_PASSWORD:?")
+    assert env["CONGMING_GRAPH__URI"] == "neo4j://neo4j:7687"  # the service name resolves
+    assert env["CONGMING_GRAPH__PASSWORD"].startswith("${NEO4J_PASSWORD:?")
     assert env["CONGMING_DATA_DIR"] == "/data" and "congming_data:/data" in app["volumes"]
     assert "ollama:11434" in env["CONGMING_LLM__BASE_URL"]
     port = app["ports"][0].rsplit(":", 1)[-1]
@@ -121,3 +121,27 @@ def test_the_ci_workflow_runs_the_contract_suite_against_a_neo4j_service():
     commands = " ".join(step.get("run", "") for step in job["steps"])
     assert "[neo4j,dev]" in commands
     assert "-m neo4j tests/contract/test_graph_store_contract.py" in commands
+
+
+def _interpolate(value: str, variables: dict[str, str]) -> str:
+    """Compose's ${NAME}, ${NAME:-default} and ${NAME:?error}, from ``variables``."""
+    def one(match: re.Match) -> str:
+        name, op, rest = match.group(1), match.group(2), match.group(3)
+        if name in variables:
+            return variables[name]
+        assert op == ":-", f"${{{name}}} has no value and no default"
+        return rest
+
+    return re.sub(r"\$\{(\w+)(?:(:[-?])([^}]*))?\}", one, str(value))
+
+
+def test_the_congming_environment_is_valid_settings(compose, clean_env):
+    from agent.settings import Settings
+
+    for key, value in _env(compose["services"]["congming"]).items():
+        clean_env.setenv(key, _interpolate(value, {"NEO4J_PASSWORD": "from-dot-env"}))
+    settings = Settings.load()  # an unknown CONGMING_* name fails here (extra="forbid")
+    graph = settings.graph
+    assert (graph.backend, graph.uri, graph.user) == ("neo4j", "neo4j://neo4j:7687", "neo4j")
+    assert graph.password.get_secret_value() == "from-dot-env" and graph.degrade
+    assert str(settings.data_dir) == "/data" and settings.llm.base_url == "http://ollama:11434/v1"

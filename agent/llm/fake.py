@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
+from agent.errors import ConfigError
 from agent.llm.base import BaseLLM, Capabilities, ChatMessage, GenerationOptions
 from agent.settings import LLMSettings
 
@@ -34,17 +37,22 @@ class FakeLLM(BaseLLM):
         self._replies = list(replies)
         self._capabilities = Capabilities(max_context=max_context, json_schema=json_schema)
         self.prompts: list[list[ChatMessage]] = []
+        self.script: Path | None = None  # a JSON list of replies, read on open (see from_settings)
 
     @classmethod
     def from_settings(cls, settings: LLMSettings) -> FakeLLM:
-        return cls()
+        """``llm.model`` may name a JSON file holding a list of replies (for tests of whole apps)."""
+        llm = cls()
+        llm.script = Path(settings.model) if settings.model else None
+        return llm
 
     @property
     def capabilities(self) -> Capabilities:
         return self._capabilities
 
     def _open(self) -> None:
-        pass
+        if self.script is not None and not self._replies:
+            self._replies = _read_script(self.script)
 
     def _count_tokens(self, messages: list[ChatMessage]) -> int:
         return sum(len(fake_tokens(m.content)) + 4 for m in messages)
@@ -59,3 +67,14 @@ class FakeLLM(BaseLLM):
     def _generate(self, messages: list[ChatMessage], options: GenerationOptions) -> Iterator[str]:
         self.prompts.append(list(messages))
         yield from fake_tokens(self._next_reply(messages))[: options.max_tokens]
+
+
+def _read_script(path: Path) -> list[str]:
+    try:
+        replies = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"The fake model's script {path} could not be read ({exc}); llm.model must "
+                          "name a JSON file with a list of reply strings, or be empty to echo.") from exc
+    if not isinstance(replies, list) or not all(isinstance(r, str) for r in replies) or not replies:
+        raise ConfigError(f"The fake model's script {path} must be a non-empty JSON list of strings.")
+    return replies

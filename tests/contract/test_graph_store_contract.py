@@ -299,6 +299,47 @@ def test_merge_needs_two_existing_entities(store, user):
         store.merge_entities(user, "a", "missing")
 
 
+# ---- find and delete relations ---------------------------------------------------------
+def test_find_relations_by_type_source_and_id_prefix(store, user, other_user):
+    store.upsert_entities(user, [ent(user, x) for x in "abcd"])
+    store.upsert_relations(user, [
+        rel(user, "fact-1", "a", "b", "lives_in"), rel(user, "fact-2", "a", "c", "likes"),
+        rel(user, "fact-3", "b", "d", "likes"), rel(user, "doc-1", "a", "d", "likes"),
+    ])
+    store.invalidate_relation(user, "fact-1")
+    assert [r.id for r in store.find_relations(user)] == ["doc-1", "fact-2", "fact-3"]
+    assert [r.id for r in store.find_relations(user, include_history=True)] == [
+        "doc-1", "fact-1", "fact-2", "fact-3"]
+    assert [r.id for r in store.find_relations(user, id_prefix="fact-")] == ["fact-2", "fact-3"]
+    assert [r.id for r in store.find_relations(user, types=["likes"], source_entity_ids=["a"])] == [
+        "doc-1", "fact-2"]
+    found = store.find_relations(user, types=["lives_in"], source_entity_ids=["a"], include_history=True)
+    assert [(r.id, r.valid_to is not None) for r in found] == [("fact-1", True)]
+    assert store.find_relations(user, types=[]) == []
+    assert store.find_relations(user, id_prefix="%") == []  # a prefix, never a pattern
+    assert store.find_relations(other_user, include_history=True) == []
+    store.upsert_entities(user, [ent(user, "a2", "A")])
+    store.merge_entities(user, "a2", "a")
+    assert [r.id for r in store.find_relations(user, source_entity_ids=["a"])] == ["doc-1", "fact-2"]
+
+
+def test_delete_relations_removes_them_and_entities_left_bare(store, user, other_user):
+    store.upsert_entities(user, [ent(user, "a"), ent(user, "b"), ent(user, "c", provenance=("doc#0",))])
+    store.upsert_relations(user, [rel(user, "ab", "a", "b", provenance=("t1",)),
+                                  rel(user, "ac", "a", "c", provenance=("t2",))])
+    chain(store, other_user, "ab")
+    report = store.delete_relations(user, ["ab", "missing"])
+    assert report.relation_ids == ("ab",) and report.entity_ids == ("b",)  # a still has ac
+    assert store.get_relations(user, ["ab"]) == []
+    assert store.delete_by_source(user, ["t1"]).relations == 0  # its provenance went with it
+    report = store.delete_relations(user, ["ac"])
+    assert report.entity_ids == ("a",)  # c keeps its provenance
+    assert {e.id for e in store.get_entities(user, "abc")} == {"c"}
+    assert store.delete_relations(user, []).relations == 0
+    assert store.delete_relations(other_user, ["nope"]).relations == 0
+    assert len(store.get_relations(other_user, ["ab"])) == 1
+
+
 # ---- isolation -----------------------------------------------------------------------
 def test_users_never_see_each_other(store, user, other_user):
     chain(store, user, "abc")

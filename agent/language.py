@@ -1,0 +1,27 @@
+"""Which language a message is in, and whether it asks for information."""
+
+from __future__ import annotations
+
+import re
+
+from graph.cjk import cjk_ratio
+
+_EN_QUESTION_START = re.compile(
+    r"^\s*(what|who|whom|whose|when|where|why|how|which|is|are|was|were|do|does|did|can|could|"
+    r"should|would|will|has|have|had|tell me|list|name|explain|describe)\b", re.IGNORECASE)
+_ZH_QUESTION = re.compile(r"[吗呢]\s*[。？?！!]?\s*$|什么|谁|哪|几[个年月天号岁次]|多少|怎么|怎样|如何|"
+                          r"为什么|为何|何时|是否|是不是|有没有|请问|告诉我|介绍")
+
+
+def detect_language(text: str) -> str:
+    """"zh" when a good share of the letters are CJK, else "en"."""
+    return "zh" if cjk_ratio(text) >= 0.2 else "en"
+
+
+def asks_question(text: str) -> bool:
+    """True for a request for information (verified and cited); False for a statement or
+    small talk ("my sister lives in Hangzhou", "thanks"), which is answered without a check."""
+    stripped = text.strip()
+    if "?" in stripped or "？" in stripped:
+        return True
+    return bool(_EN_QUESTION_START.match(stripped) or _ZH_QUESTION.search(stripped))

@@ -1,0 +1,92 @@
+"""The OpenAI-compatible HTTP API (`congming serve`): ``create_app(settings, agent=None)``.
+
+The server only translates: HTTP requests into Agent calls, agent events into OpenAI
+chat completions (agent/server_chat.py). The agent is opened (and its model loaded) in
+the app's lifespan; blocking agent calls run in worker threads. See README for usage.
+"""
+
+# No `from __future__ import annotations`: FastAPI must see the route annotations, which name
+# types imported inside create_app (fastapi is an optional extra).
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from agent.errors import ConfigError
+from agent.settings import Settings
+from graph.errors import require
+
+
+def create_app(settings: Settings, agent: Any | None = None) -> Any:
+    """The FastAPI app. ``agent`` given: used as is (opened, not closed); else built from settings."""
+    require("fastapi", "server", "The HTTP API")
+    from fastapi import FastAPI, Header
+    from fastapi.middleware.cors import CORSMiddleware
+
+    from agent import __version__
+    from agent.server_chat import SESSION_HEADER, chat_turn, complete, stream
+    from agent.server_http import AgentDep, ApiError, BodyLimit, CallerDep, KeyRing, install_error_handlers
+    from agent.server_knowledge import build_knowledge_router
+    from agent.server_models import ChatCompletion, ChatCompletionRequest, ErrorResponse, ModelCard, ModelList
+
+    server = settings.server
+    keys = KeyRing(server)
+    if keys.open and not server.is_loopback:
+        raise ConfigError(f"Refusing to serve on {server.host} without API keys: anyone who can reach it "
+                          "could read every memory. Set server.api_keys (e.g. CONGMING_SERVER__API_KEYS="
+                          "'{\"YOUR-KEY\": \"alice\"}') or listen on 127.0.0.1.")
+    started = int(time.time())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from agent.core import Agent
+
+        the_agent = agent if agent is not None else Agent(settings)
+        await asyncio.to_thread(the_agent.open)
+        await asyncio.to_thread(the_agent.turn_runner)  # load the model now, not on the first request
+        app.state.agent = the_agent
+        try:
+            yield
+        finally:
+            if agent is None:
+                await asyncio.to_thread(the_agent.close_memory)  # finish the memory write in hand
+                await asyncio.to_thread(the_agent.close)
+
+    errors = {status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 413, 500, 503)}
+    app = FastAPI(title="congming", version=__version__, lifespan=lifespan, responses=errors,
+                  description="A local-first chat agent that remembers and does not make things up. "
+                  "OpenAI-compatible chat completions, plus documents and memories per user.")
+    app.state.keys = keys
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, default=server.max_request_bytes,
+                       per_path={"/v1/documents/upload": settings.knowledge.max_file_bytes})
+    if server.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=server.cors_origins, allow_methods=["*"],
+                           allow_headers=["Authorization", "Content-Type", SESSION_HEADER])
+    @app.get("/health", tags=["meta"], summary="Liveness (no auth)")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/v1/models", response_model=ModelList, tags=["openai"])
+    async def models(_: CallerDep) -> ModelList:
+        return ModelList(data=[ModelCard(id=server.model_name, created=started)])
+
+    @app.get("/v1/models/{model}", response_model=ModelCard, tags=["openai"])
+    async def model(model: str, _: CallerDep) -> ModelCard:
+        if model != server.model_name:
+            raise ApiError(404, f"The model {model!r} does not exist here; this server serves "
+                           f"{server.model_name!r}.", code="model_not_found", param="model")
+        return ModelCard(id=server.model_name, created=started)
+
+    @app.post("/v1/chat/completions", response_model=ChatCompletion, tags=["openai"],
+              summary="Chat (OpenAI-compatible; stream=true for server-sent events)")
+    async def chat_completions(body: ChatCompletionRequest, who: CallerDep, the_agent: AgentDep,
+                               session: Annotated[str | None, Header(alias=SESSION_HEADER)] = None) -> Any:
+        turn = chat_turn(body, who, session, server.model_name)
+        if body.stream:
+            return await stream(the_agent, turn)
+        return await complete(the_agent, turn)
+
+    app.include_router(build_knowledge_router(settings.knowledge.max_file_bytes))
+    return app

@@ -1,0 +1,219 @@
+"""What every HTTP endpoint shares: OpenAI-shaped JSON errors and bearer-key authentication.
+
+Errors always have the body ``{"error": {"message", "type", "param", "code"}}`` that
+OpenAI clients parse, with a message that says what to do next.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from agent.errors import BackendUnavailableError, CongmingError, ContextOverflowError, InputError
+from agent.server_settings import SUB_USER_SEPARATOR, ServerSettings
+from agent.settings import DEFAULT_USER_ID
+
+log = logging.getLogger("congming.server")
+
+LIMIT_SCOPE_KEY = "congming.max_body_bytes"
+
+_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+          404: "not_found_error", 405: "invalid_request_error", 413: "invalid_request_error",
+          503: "service_unavailable_error"}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, *, code: str | None = None,
+                 param: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.param = param
+
+    def body(self) -> dict:
+        kind = _TYPES.get(self.status, "server_error" if self.status >= 500 else "invalid_request_error")
+        return {"error": {"message": self.message, "type": kind, "param": self.param, "code": self.code}}
+
+    def response(self) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
+        return JSONResponse(self.body(), status_code=self.status, headers=headers)
+
+
+def api_error(exc: CongmingError) -> ApiError:
+    """The HTTP form of an error the agent raised on purpose."""
+    if isinstance(exc, ContextOverflowError):
+        return ApiError(400, str(exc), code="context_length_exceeded")
+    if isinstance(exc, InputError):
+        return ApiError(400, str(exc), code="invalid_input")
+    if isinstance(exc, BackendUnavailableError):
+        return ApiError(503, str(exc), code="backend_unavailable")
+    return ApiError(500, str(exc), code=type(exc).__name__)
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
+    problems, first = [], None
+    for error in exc.errors()[:5]:
+        loc = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        first = first or loc or None
+        problems.append(f"{loc or 'body'}: {error.get('msg', 'invalid')}")
+    return "Invalid request: " + "; ".join(problems) + ". See the API schema at /docs.", first
+
+
+_HTTP_MESSAGES = {
+    404: "No such endpoint: {method} {path}. The API is described at /docs (OpenAPI: /openapi.json).",
+    405: "{method} is not allowed on {path}; see /docs for the methods each endpoint takes.",
+    413: "The request body is larger than this endpoint's limit of {limit} bytes; send less "
+         "(ingest long text in several documents) or raise server.max_request_bytes "
+         "(knowledge.max_file_mb for file uploads).",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, exc: ApiError) -> JSONResponse:
+        return exc.response()
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        message, param = _validation_message(exc)
+        return ApiError(400, message, code="invalid_request", param=param).response()
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        template = _HTTP_MESSAGES.get(exc.status_code)
+        limit = request.scope.get(LIMIT_SCOPE_KEY, "?")
+        message = (template.format(method=request.method, path=request.url.path, limit=limit)
+                   if template else str(exc.detail))
+        code = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(exc.status_code)
+        return ApiError(exc.status_code, message, code=code).response()
+
+    @app.exception_handler(CongmingError)
+    async def _congming(request: Request, exc: CongmingError) -> JSONResponse:
+        return api_error(exc).response()
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("request %s %s failed", request.method, request.url.path)
+        return ApiError(500, f"The server failed unexpectedly ({type(exc).__name__}); see the server log.",
+                        code="internal_error").response()
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who sent a request: the user its API key acts as, and whether it may name sub-users."""
+
+    user: str
+    multi_user: bool
+
+    def user_for(self, requested: str | None) -> str:
+        """The user a request reads and writes as; a key never reaches another key's user."""
+        if requested is None or requested == "" or requested == self.user:
+            return self.user
+        if not self.multi_user:
+            raise ApiError(403, f"This API key acts only for user {self.user!r}, not {requested!r}. Leave "
+                           "out `user`, or give the key multi_user = true in server.api_keys to let it "
+                           "serve several users.", code="user_not_allowed", param="user")
+        if not requested.strip() or not requested.isprintable() or len(requested) > 128:
+            raise ApiError(400, "`user` must be 1-128 printable characters.", code="invalid_user",
+                           param="user")
+        return f"{self.user}{SUB_USER_SEPARATOR}{requested}"
+
+
+class KeyRing:
+    """The configured API keys. None configured: no auth (loopback only), acting as the local user,
+    whose requests may still name sub-users to keep the memories of several people apart."""
+
+    def __init__(self, server: ServerSettings) -> None:
+        self._keys = [(entry.key.get_secret_value().encode(), Caller(entry.user, entry.multi_user))
+                      for entry in server.api_keys]
+
+    @property
+    def open(self) -> bool:
+        return not self._keys
+
+    def caller(self, authorization: str | None) -> Caller:
+        if self.open:
+            return Caller(DEFAULT_USER_ID, multi_user=True)
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "Missing API key: send the header 'Authorization: Bearer YOUR_KEY' "
+                           "(the OpenAI client's api_key). Keys are set in server.api_keys.",
+                           code="missing_api_key")
+        presented = token.strip().encode()
+        found = None
+        for secret, caller in self._keys:  # compare with every key so timing tells nothing
+            if hmac.compare_digest(secret, presented):
+                found = caller
+        if found is None:
+            raise ApiError(401, "Invalid API key; check the key against server.api_keys.",
+                           code="invalid_api_key")
+        return found
+
+
+_bearer = HTTPBearer(auto_error=False, description="An API key from server.api_keys.")
+
+
+def current_caller(request: Request, _: Annotated[Any, Depends(_bearer)]) -> Caller:
+    """The request's caller (a FastAPI dependency; the bearer scheme documents auth in OpenAPI)."""
+    return request.app.state.keys.caller(request.headers.get("authorization"))
+
+
+def current_agent(request: Request) -> Any:
+    return request.app.state.agent
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+AgentDep = Annotated[Any, Depends(current_agent)]
+
+
+class _TooLarge(StarletteHTTPException):
+    def __init__(self) -> None:
+        super().__init__(413, "request body too large")
+
+
+class BodyLimit:
+    """Refuses a request body over its path's limit with a 413 JSON error: at once when its
+    Content-Length says so, else as soon as the bytes received pass the limit."""
+
+    def __init__(self, app: ASGIApp, *, default: int, per_path: dict[str, int]) -> None:
+        self.app = app
+        self.default = default
+        self.per_path = per_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.per_path.get(scope["path"], self.default)
+        scope[LIMIT_SCOPE_KEY] = limit
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await _too_large(limit).response()(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge()
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def _too_large(limit: int) -> ApiError:
+    message = _HTTP_MESSAGES[413].format(method="", path="", limit=limit)
+    return ApiError(413, message, code="request_too_large")

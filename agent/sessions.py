@@ -1,0 +1,43 @@
+"""Working memory per (user, session), kept in process for the most recent sessions.
+
+A session that falls out (or a restart) starts a fresh working memory; what was said in
+it is still recalled from long-term memory.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from memory.types import TokenCounter
+from memory.working import WorkingMemory
+
+
+class Sessions:
+    def __init__(self, counter: TokenCounter, *, budget: int, max_sessions: int = 1000) -> None:
+        self.counter = counter
+        self.budget = budget
+        self.max_sessions = max_sessions
+        self._memories: OrderedDict[tuple[str, str], WorkingMemory] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, user_id: str, session_id: str) -> WorkingMemory:
+        key = (user_id, session_id)
+        with self._lock:
+            memory = self._memories.get(key)
+            if memory is None:
+                memory = WorkingMemory(self.counter, budget=self.budget, system="")
+                self._memories[key] = memory
+                while len(self._memories) > self.max_sessions:
+                    self._memories.popitem(last=False)
+            self._memories.move_to_end(key)
+            return memory
+
+    def reset(self, user_id: str, session_id: str) -> None:
+        with self._lock:
+            self._memories.pop((user_id, session_id), None)
+
+    def forget_user(self, user_id: str) -> None:
+        with self._lock:
+            for key in [key for key in self._memories if key[0] == user_id]:
+                del self._memories[key]

@@ -1,0 +1,227 @@
+"""One chat turn: gather evidence, prompt, stream, verify, remember (see ARCHITECTURE.md).
+
+``TurnRunner.run`` is an async generator of events (agent/events.py). Blocking work
+(retrieval, verification, the memory queue) runs in worker threads so an event loop
+(Chainlit, FastAPI) is never blocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from agent.errors import CongmingError, InputError
+from agent.events import (
+    AnswerToken,
+    Citation,
+    Event,
+    MemoryScheduled,
+    ReasoningToken,
+    Reply,
+    RetrievalDone,
+    TurnDone,
+    TurnFailed,
+    VerificationDone,
+)
+from agent.language import asks_question, detect_language
+from agent.llm.base import LLM, ChatMessage, GenerationOptions
+from agent.prompting import PromptSet, load_prompts
+from agent.reasoning import ReasoningSplitter
+from agent.sessions import Sessions
+from agent.settings import Settings
+from memory.parts import Passage, PinnedFact
+from memory.working import Headers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Gathered:
+    """What the agent knows that bears on a message."""
+
+    evidence: tuple[Passage, ...] = ()
+    facts: tuple[PinnedFact, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Draft:
+    reasoning: str = ""
+    answer: str = ""
+    tokens: int = 0
+    events: list[Event] = field(default_factory=list)
+
+
+def clean_message(message: Any, max_chars: int) -> str:
+    """The message as text fit to answer, or InputError saying what is wrong with it."""
+    if not isinstance(message, str):
+        raise InputError(f"The message must be text, not {type(message).__name__}.")
+    # lone surrogates (broken UTF-16) become U+FFFD; control characters are dropped
+    text = message.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
+    if not text:
+        raise InputError("The message is empty: type something to ask or tell.")
+    if len(text) > max_chars:
+        raise InputError(f"The message has {len(text):,} characters; the limit is {max_chars:,} "
+                         "(agent.max_message_chars). Ingest long text as a document instead.")
+    return text
+
+
+def normalise_answer(text: str) -> str:
+    """The answer's words, for voting: citation marks, case and punctuation removed."""
+    text = re.sub(r"\[\d+\]", "", text.lower())
+    return " ".join(re.findall(r"\w+", text))
+
+
+class TurnRunner:
+    def __init__(self, *, llm: LLM, settings: Settings, verifier: Any, sessions: Sessions,
+                 gather: Callable[[str, str], Gathered], memory: Any | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.llm = llm
+        self.settings = settings
+        self.verifier = verifier
+        self.sessions = sessions
+        self.gather = gather
+        self.memory = memory
+        self.clock = clock
+
+    async def run(self, message: Any, *, user_id: str, session_id: str,
+                  evidence: Sequence[Passage] | None = None) -> AsyncIterator[Event]:
+        started = time.perf_counter()
+        try:
+            async for event in self._run(message, user_id, session_id, evidence, started):
+                yield event
+        except CongmingError as exc:
+            yield TurnFailed(exc)
+        except Exception as exc:  # the turn fails; the caller's loop does not
+            log.exception("chat turn failed")
+            yield TurnFailed(CongmingError(f"The turn failed unexpectedly ({type(exc).__name__}: {exc}); "
+                                           "nothing was remembered from it. See the log for details."))
+
+    async def _run(self, message: Any, user_id: str, session_id: str, given: Sequence[Passage] | None,
+                   started: float) -> AsyncIterator[Event]:
+        agent = self.settings.agent
+        text = clean_message(message, agent.max_message_chars)
+        language = detect_language(text) if agent.language == "auto" else agent.language
+        prompts = load_prompts(language)
+        question = asks_question(text)
+
+        t0 = time.perf_counter()
+        if given is None:
+            gathered = await asyncio.to_thread(self.gather, text, user_id)
+        else:
+            gathered = Gathered(evidence=tuple(given))
+        relevant = await asyncio.to_thread(self._relevant, text, gathered.evidence)
+        yield RetrievalDone(gathered.evidence, gathered.facts, relevant, time.perf_counter() - t0,
+                            gathered.notes)
+
+        turn_id = uuid.uuid4().hex
+        if question and not relevant and not gathered.facts and agent.policy != "annotate":
+            answer = prompts.message("no_evidence")
+            yield AnswerToken(answer)
+            yield VerificationDone(answer, "no_evidence", None)
+            reply = Reply(answer=answer, action="no_evidence", reasoning="", language=language, citations=(),
+                          evidence=(), verification=None, user_id=user_id, session_id=session_id,
+                          turn_id=turn_id, tokens=0, seconds=0.0, notes=gathered.notes)
+        else:
+            shown = tuple(gathered.evidence[i] for i in relevant)
+            memory = self.sessions.get(user_id, session_id)
+            context = memory.build(prompts.question_prompt(text) if question else text, facts=gathered.facts, evidence=shown,
+                                   system=prompts.system_prompt(date=self.clock().date().isoformat(),
+                                                                chain_of_thought=agent.chain_of_thought),
+                                   headers=Headers(prompts.message("facts_header"),
+                                                   prompts.message("summary_header"),
+                                                   prompts.message("evidence_header")))
+            messages = [ChatMessage(m.role, m.content) for m in context.messages]
+            draft = _Draft()
+            async for event in self._generate(messages, prompts, draft):
+                yield event
+            kept_facts = [fact for fact in gathered.facts if fact not in context.dropped_facts]
+            checked = context.evidence + tuple(Passage(fact.text, "memory") for fact in kept_facts)
+            answer, action, verification, citations = await asyncio.to_thread(
+                self._check, draft.answer, checked, text, question, prompts)
+            for citation in citations:
+                yield citation
+            yield VerificationDone(answer, action, verification)
+            memory.add_turn(text, answer, turn_id=turn_id)
+            reply = Reply(answer=answer, action=action, reasoning=draft.reasoning, language=language,
+                          citations=citations, evidence=context.evidence, verification=verification,
+                          user_id=user_id, session_id=session_id, turn_id=turn_id, tokens=draft.tokens,
+                          seconds=0.0, notes=gathered.notes)
+
+        job = None
+        if self.memory is not None:
+            job = await asyncio.to_thread(self.memory.schedule_turn, user_id, session_id, text, reply.answer,
+                                          turn_id=turn_id, at=self.clock())
+            yield MemoryScheduled(job)
+        yield TurnDone(replace(reply, memory_job=job, seconds=time.perf_counter() - started))
+
+    def _relevant(self, text: str, evidence: tuple[Passage, ...]) -> tuple[int, ...]:
+        return tuple(self.verifier.relevant(text, evidence)) if evidence else ()
+
+    async def _generate(self, messages: list[ChatMessage], prompts: PromptSet,
+                        draft: _Draft) -> AsyncIterator[Event]:
+        llm_settings, agent = self.settings.llm, self.settings.agent
+        options = GenerationOptions(max_tokens=llm_settings.max_tokens, temperature=llm_settings.temperature,
+                                    stop=prompts.stop, seed=llm_settings.seed)
+        if agent.self_consistency > 1:
+            await self._vote(messages, prompts, options, agent.self_consistency, draft)
+            if draft.reasoning:
+                yield ReasoningToken(draft.reasoning)
+            yield AnswerToken(draft.answer)
+            return
+        splitter = self._splitter(prompts)
+        async for piece in self.llm.astream(messages, options):
+            draft.tokens += 1
+            for event in _channel_events(splitter.feed(piece)):
+                yield event
+        for event in _channel_events(splitter.finish()):
+            yield event
+        draft.reasoning, draft.answer = splitter.reasoning, splitter.answer
+
+    async def _vote(self, messages: list[ChatMessage], prompts: PromptSet, options: GenerationOptions,
+                    samples: int, draft: _Draft) -> None:
+        """Self-consistency: several sampled reasonings, the most common answer wins (first on ties)."""
+        drafts: list[tuple[str, str]] = []
+        for i in range(samples):
+            sample = replace(options, temperature=max(options.temperature, 0.7), seed=(options.seed or 0) + i)
+            splitter = self._splitter(prompts)
+            async for piece in self.llm.astream(messages, sample):
+                draft.tokens += 1
+                splitter.feed(piece)
+            splitter.finish()
+            drafts.append((splitter.reasoning, splitter.answer))
+        keys = [normalise_answer(answer) for _, answer in drafts]
+        votes = Counter(keys)
+        best = max(votes.values())
+        draft.reasoning, draft.answer = drafts[next(i for i, key in enumerate(keys) if votes[key] == best)]
+
+    def _splitter(self, prompts: PromptSet) -> ReasoningSplitter:
+        english, chinese = load_prompts("en"), load_prompts("zh")
+        return ReasoningSplitter(english.reasoning_labels + chinese.reasoning_labels,
+                                 english.answer_labels + chinese.answer_labels,
+                                 chain_of_thought=self.settings.agent.chain_of_thought)
+
+    def _check(self, answer: str, evidence: tuple[Passage, ...], text: str, question: bool,
+               prompts: PromptSet) -> tuple[str, str, Any, tuple[Citation, ...]]:
+        from agent.verification import apply_policy
+
+        if not question:
+            return (answer or prompts.message("abstain")), "kept", None, ()
+        verification = self.verifier.verify(answer, evidence, question=text)
+        outcome = apply_policy(verification, self.settings.agent.policy, evidence, language=prompts.language,
+                               messages=prompts.messages)
+        citations = tuple(Citation(n, evidence[n - 1]) for n in outcome.citations if 0 < n <= len(evidence))
+        return outcome.text, outcome.action, verification, citations
+
+
+def _channel_events(pieces: list[tuple[str, str]]) -> list[Event]:
+    return [ReasoningToken(text) if channel == "reasoning" else AnswerToken(text) for channel, text in pieces]

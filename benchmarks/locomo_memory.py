@@ -1,0 +1,271 @@
+"""Long-term memory on LoCoMo: evidence recall@5/@10 per question category, side by side for
+(a) dense retrieval over the raw turns and (b) congming's memory recall.
+
+Each conversation is one user's chat. For (b) it is fed turn by turn through the real path -
+``LongTermMemory.schedule_messages`` into the durable queue, written by the background
+consolidator (each turn indexed with the message it answers) - then every question recalls k
+turns. (a) embeds each raw turn ("Speaker: text", with the caption of a shared photo) with the
+same packaged MiniLM and ranks by cosine. A question's recall@k is the share of its evidence
+turns among the k returned. Also: tokens of context per question (the k turns, SmolLM2
+tokenizer) and retrieval latency (query embedding included).
+
+    python benchmarks/locomo_memory.py --data ../shared/data/locomo
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import describe_machine, fmt, machine_info, percentile, table, write_results
+
+CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
+KS = (5, 10)
+PACKAGES = ("sentence-transformers", "faiss-cpu", "llama_cpp_python")
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    dia_id: str
+    session_id: str
+    at: datetime
+    speaker: str
+    text: str  # with "[shares <caption>]" when a photo was shared
+
+    @property
+    def line(self) -> str:
+        return f"{self.speaker}: {self.text}"
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    user_id: str
+    turns: list[Utterance]
+    questions: list[dict[str, Any]]  # question, category, gold (evidence dia ids present)
+
+
+def evidence_ids(question: dict[str, Any]) -> list[str]:
+    return [part for item in question.get("evidence", []) for part in re.split(r"[;,\s]+", item) if part]
+
+
+def load(data: Path, conversations: int | None, questions: int | None) -> list[Conversation]:
+    path = data / "locomo_dev.json"
+    if not path.is_file():
+        raise SystemExit(f"{path} not found: pass --data pointing at the locomo folder.")
+    out = []
+    for sample in json.loads(path.read_text())[:conversations]:
+        conv, turns, n = sample["conversation"], [], 1
+        while f"session_{n}" in conv:
+            at = datetime.strptime(conv[f"session_{n}_date_time"], "%I:%M %p on %d %B, %Y")
+            for t in conv[f"session_{n}"]:
+                shared = f" [shares {t['blip_caption']}]" if t.get("blip_caption") else ""
+                turns.append(Utterance(t["dia_id"], f"session_{n}", at, t["speaker"], t["text"] + shared))
+            n += 1
+        known = {t.dia_id for t in turns}
+        asked = []
+        for q in sample["qa"]:
+            gold = [i for i in dict.fromkeys(evidence_ids(q)) if i in known]
+            if gold:
+                asked.append({"question": q["question"], "category": q["category"], "gold": gold})
+        out.append(Conversation(sample["sample_id"], turns, asked[:questions]))
+    return out
+
+
+class TokenCounter:
+    """Tokens as the packaged SmolLM2 counts them (vocabulary only; nothing is generated)."""
+
+    def __init__(self) -> None:
+        try:
+            from llama_cpp import Llama
+
+            from agent.llm.packaged import packaged_gguf
+
+            self._llm = Llama(model_path=str(packaged_gguf()), vocab_only=True, verbose=False)
+            self.name = "SmolLM2 tokenizer"
+        except Exception as exc:  # no llama.cpp or model: an estimate, said so in the output
+            from graph.chunking import approx_tokens
+
+            self._llm, self._approx, self.name = None, approx_tokens, f"approximate ({exc})"
+
+    def __call__(self, text: str) -> int:
+        if self._llm is None:
+            return self._approx(text)
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+
+def ingest(memory: Any, conversations: list[Conversation], progress: Any) -> float:
+    """Every turn as a chat would send it: queued, then written by the consolidator."""
+    started = time.perf_counter()
+    total = sum(len(c.turns) for c in conversations)
+    task = progress.add_task("ingest turns", total=total)
+    for conv in conversations:
+        previous: Utterance | None = None
+        for turn in conv.turns:
+            same_session = previous is not None and previous.session_id == turn.session_id
+            memory.schedule_messages(conv.user_id, turn.session_id, [(turn.speaker, turn.text)],
+                                     turn_id=turn.dia_id, at=turn.at,
+                                     context=previous.line if same_session else "")
+            previous = turn
+    while not memory.drain(timeout=0.5):
+        queued = memory.pending()
+        progress.update(task, completed=total - queued["pending"] - queued["running"])
+    progress.update(task, completed=total)
+    return time.perf_counter() - started
+
+
+def dense_raw(embedder: Any, conv: Conversation) -> Callable[[str, int], list[tuple[str, str]]]:
+    matrix = embedder.embed([t.line for t in conv.turns])
+
+    def retrieve(query: str, k: int) -> list[tuple[str, str]]:
+        scores = matrix @ embedder.embed([query])[0]
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(conv.turns[i].dia_id, conv.turns[i].line) for i in top]
+
+    return retrieve
+
+
+def congming(memory: Any, conv: Conversation) -> Callable[[str, int], list[tuple[str, str]]]:
+    def retrieve(query: str, k: int) -> list[tuple[str, str]]:
+        turns = memory.episodic.recall(conv.user_id, query, k=k)
+        return [(t.episode.turn_id, t.episode.text) for t in turns]
+
+    return retrieve
+
+
+def evaluate(variants: dict[str, Callable[[Conversation], Callable]], conversations: list[Conversation],
+             count_tokens: TokenCounter, progress: Any) -> dict[str, dict[str, Any]]:
+    per: dict[str, dict[str, Any]] = {name: {"recall": {c: {k: [] for k in KS} for c in CATEGORIES},
+                                             "tokens": {k: [] for k in KS}, "ms": []} for name in variants}
+    task = progress.add_task("questions", total=sum(len(c.questions) for c in conversations))
+    for conv in conversations:
+        retrievers = {name: make(conv) for name, make in variants.items()}
+        for q in conv.questions:
+            gold = set(q["gold"])
+            for name, retrieve in retrievers.items():
+                started = time.perf_counter()
+                found = retrieve(q["question"], max(KS))
+                per[name]["ms"].append((time.perf_counter() - started) * 1000)
+                for k in KS:
+                    ids = {dia for dia, _ in found[:k]}
+                    per[name]["recall"][q["category"]][k].append(len(gold & ids) / len(gold))
+                    per[name]["tokens"][k].append(count_tokens("\n".join(text for _, text in found[:k])))
+            progress.advance(task)
+    return {name: summarise(r) for name, r in per.items()}
+
+
+def summarise(raw: dict[str, Any]) -> dict[str, Any]:
+    def mean(values: Sequence[float]) -> float | None:
+        return sum(values) / len(values) if values else None
+
+    recall = raw["recall"]
+    out: dict[str, Any] = {"categories": {
+        CATEGORIES[c]: {"questions": len(recall[c][KS[0]]), **{f"recall@{k}": mean(recall[c][k]) for k in KS}}
+        for c in CATEGORIES}}
+    for label, cats in (("overall", list(CATEGORIES)), ("overall (1-4)", [1, 2, 3, 4])):
+        out[label] = {"questions": sum(len(recall[c][KS[0]]) for c in cats),
+                      **{f"recall@{k}": mean([v for c in cats for v in recall[c][k]]) for k in KS}}
+    out["tokens"] = {f"@{k}": mean(raw["tokens"][k]) for k in KS}
+    out["latency_ms"] = {"p50": percentile(raw["ms"], 50), "p95": percentile(raw["ms"], 95)}
+    return out
+
+
+def report(results: dict[str, dict[str, Any]], names: tuple[str, str]) -> list[str]:
+    a, b = (results[n] for n in names)
+    rows = []
+    for label in [*CATEGORIES.values(), "overall", "overall (1-4)"]:
+        ra, rb = (r["categories"].get(label) or r[label] for r in (a, b))
+        gain = None if ra["recall@10"] is None else (rb["recall@10"] - ra["recall@10"]) * 100
+        rows.append([label, ra["questions"], *(fmt(ra[f"recall@{k}"], 3) for k in KS),
+                     *(fmt(rb[f"recall@{k}"], 3) for k in KS), fmt(gain, 1)])
+    headers = ["category", "questions", "(a) R@5", "(a) R@10", "(b) R@5", "(b) R@10", "Δ@10 (pts)"]
+    lines = [table(headers, rows)]
+    rows = [[name, *(fmt(r["tokens"][f"@{k}"], 0) for k in KS), fmt(r["latency_ms"]["p50"], 1),
+             fmt(r["latency_ms"]["p95"], 1)] for name, r in results.items()]
+    lines.append(table(["retriever", "ctx tokens @5", "ctx tokens @10", "p50 ms", "p95 ms"], rows))
+    return lines
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
+                        / "locomo")
+    parser.add_argument("--conversations", type=int, default=None, help="only the first N conversations")
+    parser.add_argument("--questions", type=int, default=None, help="only the first N questions of each")
+    parser.add_argument("--embedder", default="sentence-transformers", help="sentence-transformers | hash")
+    parser.add_argument("--extractor", default="none", help="entity extraction for memory: none | fast")
+    parser.add_argument("--graph", action="store_true", help="also (b) with the graph walk as a third signal")
+    parser.add_argument("--store", type=Path, default=None, help="keep the memory store in this folder")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from rich.progress import Progress
+
+    from graph.embedding import create_embedder
+    from graph.extract import create_extractor
+    from graph.knowledge import KnowledgeBase
+    from memory.episodic import EpisodicMemory
+    from memory.long_term import LongTermMemory
+
+    args = parse_args(argv)
+    conversations = load(args.data, args.conversations, args.questions)
+    info = machine_info(PACKAGES)
+    embedder = create_embedder(args.embedder)
+    count_tokens = TokenCounter()
+    with tempfile.TemporaryDirectory() as tmp, Progress(transient=True) as progress:
+        kb = KnowledgeBase(args.store or Path(tmp), embedder)
+        extractor = None if args.extractor == "none" else create_extractor(args.extractor)
+        memory = LongTermMemory(kb, episodic=EpisodicMemory(kb, extractor=extractor), owns_kb=True).open()
+        try:
+            ingest_s = ingest(memory, conversations, progress)
+            variants = {"(a) dense, raw turns": lambda c: dense_raw(embedder, c),
+                        "(b) congming memory": lambda c: congming(memory, c)}
+            if args.graph:
+                graph = EpisodicMemory(kb, signals=("dense", "bm25", "graph"))
+                variants["(b) + graph walk"] = lambda c: congming(_Only(graph), c)
+            results = evaluate(variants, conversations, count_tokens, progress)
+        finally:
+            memory.close()
+    names = ("(a) dense, raw turns", "(b) congming memory")
+    questions = sum(len(c.questions) for c in conversations)
+    print("\n".join(describe_machine(info)))
+    print(f"data: {args.data} ({len(conversations)} conversations, "
+          f"{sum(len(c.turns) for c in conversations)} turns, {questions} questions with evidence); "
+          f"embedder {args.embedder}; entity extractor {args.extractor}; tokens: {count_tokens.name}; "
+          f"ingest through the queue {ingest_s:.0f} s")
+    print("\n\n".join(report(results, names)))
+    a, b = (results[n] for n in names)
+    gain = (b["overall"]["recall@10"] - a["overall"]["recall@10"]) * 100
+    p95 = b["latency_ms"]["p95"]
+    verdict = "PASS" if gain >= 10 and p95 <= 100 else "FAIL"
+    print(f"target: (b) beats (a) by >= 10 points of recall@10 overall at p95 <= 100 ms: "
+          f"{gain:+.1f} points, p95 {p95:.1f} ms -> {verdict}")
+    path = write_results("locomo_memory", {"machine": info, "ingest_seconds": ingest_s, "results": results,
+                                           "args": {k: str(v) for k, v in vars(args).items()}})
+    print(f"results: {path}")
+    return 0
+
+
+class _Only:
+    """The memory-shaped object ``congming`` needs, over another EpisodicMemory."""
+
+    def __init__(self, episodic: Any) -> None:
+        self.episodic = episodic
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

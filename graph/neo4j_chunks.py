@@ -1,0 +1,270 @@
+"""Neo4j's native vector and full-text indexes over chunks: the scale-out stand-ins for FAISS
+(``VectorIndex``) and SQLite FTS5 (``KeywordIndex``), with the same methods and results.
+
+Documents and chunks stay in SQLite (the source of truth); each chunk is mirrored as
+``(:Chunk {user_id, rowid, id, document_id, collection, tokens, embedding})``, where ``rowid``
+is the chunk's SQLite row id (its id in the vector index) and ``tokens`` is the chunk text as
+the keyword tokenizer sees it (jieba for Chinese), indexed with Lucene's whitespace analyzer so
+Chinese and English are searched exactly as by FTS5. Scores: cosine similarity (Neo4j reports
+``(1 + cos) / 2``; it is mapped back) and Lucene BM25.
+
+Neo4j 5's vector search ranks every user's chunks together (``db.index.vector.queryNodes`` has
+no filter), so a search fetches more candidates than asked for and widens until it has ``k`` of
+this user's, or the index has no more. The vector index needs Neo4j 5.13 or newer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from graph.errors import ConfigError, InputError
+from graph.keyword import KeywordHit, index_text, query_tokens, tokenize
+from graph.neo4j_store import Neo4jGraphStore
+from graph.types import Chunk
+from graph.vector import Consistency, VectorHit
+
+VECTOR_INDEX = "congming_chunk_embedding"
+FULLTEXT_INDEX = "congming_chunk_tokens"
+
+CHUNK_KEY = ("CREATE CONSTRAINT congming_chunk_key IF NOT EXISTS "
+             "FOR (c:Chunk) REQUIRE (c.user_id, c.rowid) IS UNIQUE")
+CHUNK_USER = "CREATE INDEX congming_chunk_user IF NOT EXISTS FOR (c:Chunk) ON (c.user_id)"
+CREATE_VECTOR_INDEX = (
+    "CREATE VECTOR INDEX $name IF NOT EXISTS FOR (c:Chunk) ON c.embedding OPTIONS {indexConfig: {"
+    "`vector.dimensions`: toInteger($dimensions), `vector.similarity_function`: $similarity}}"
+)
+CREATE_FULLTEXT_INDEX = ("CREATE FULLTEXT INDEX $name IF NOT EXISTS FOR (c:Chunk) ON EACH [c.tokens] "
+                         "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}")
+INDEX_OPTIONS = "SHOW INDEXES YIELD name, state, options WHERE name = $name RETURN state, options"
+
+UPSERT_CHUNKS = (
+    "UNWIND $rows AS row MERGE (c:Chunk {user_id: $user, rowid: row.rowid}) "
+    "SET c.id = row.id, c.document_id = row.document_id, c.collection = row.collection, "
+    "c.tokens = row.tokens, c.embedding = row.embedding"
+)
+DELETE_CHUNKS = ("UNWIND $rowids AS rowid MATCH (c:Chunk {user_id: $user, rowid: rowid}) "
+                 "DELETE c RETURN count(*) AS n")
+CHUNK_ROWIDS = "MATCH (c:Chunk {user_id: $user}) RETURN c.rowid AS rowid"
+VECTOR_SEARCH = (
+    "CALL db.index.vector.queryNodes($index, $fetch, $vector) YIELD node, score "
+    "RETURN node.rowid AS rowid, score, "
+    "(node.user_id = $user AND ($allowed IS NULL OR node.rowid IN $allowed)) AS mine"
+)
+KEYWORD_SEARCH = (
+    "CALL db.index.fulltext.queryNodes($index, $query) YIELD node, score "
+    "WITH node, score WHERE node.user_id = $user AND ($collection IS NULL OR node.collection = $collection) "
+    "RETURN node.rowid AS rowid, node.id AS chunk_id, node.document_id AS document_id, score "
+    "ORDER BY score DESC LIMIT $top"
+)
+
+ChunksByRowid = Callable[[str, Sequence[int]], dict[int, Chunk]]  # (user id, row ids) -> chunks
+
+
+def lucene_term(token: str) -> str:
+    """A token as a quoted Lucene term: no operator, wildcard or field syntax survives quoting."""
+    return '"' + token.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def lucene_any(text: str) -> str | None:
+    """A Lucene query for the distinct tokens of ``text``, OR-ed (stop words dropped unless
+    nothing else is left), or None when there is nothing to search."""
+    tokens = query_tokens(text)
+    return " OR ".join(lucene_term(t) for t in tokens) if tokens else None
+
+
+def lucene_phrase(text: str) -> str | None:
+    tokens = tokenize(text)
+    return lucene_term(" ".join(tokens)) if tokens else None
+
+
+def cosine_from_neo4j(score: float) -> float:
+    """Neo4j's cosine score ``(1 + cos) / 2`` back to the cosine that ``VectorIndex`` reports."""
+    return 2.0 * float(score) - 1.0
+
+
+def _rowid_list(ids: Iterable[int]) -> list[int]:
+    out = [int(i) for i in ids]
+    if any(i < 0 for i in out):
+        raise InputError("Vector ids must be non-negative integers (row ids).")
+    return out
+
+
+class Neo4jChunkIndexes:
+    """Builds the per-user vector index and the keyword index over one opened graph store, and
+    sets up their schema once (``ensure_schema``)."""
+
+    def __init__(self, store: Neo4jGraphStore, dim: int, chunks_by_rowid: ChunksByRowid, *,
+                 similarity: str = "cosine") -> None:
+        if dim < 1:
+            raise ConfigError("The Neo4j vector index needs the embedder's dimension (>= 1).")
+        self.store = store
+        self.dim = dim
+        self.chunks_by_rowid = chunks_by_rowid
+        self.similarity = similarity
+        self._schema_ready = False
+
+    def ensure_schema(self) -> None:
+        if self._schema_ready:
+            return
+        self.store.run_schema(CHUNK_KEY)
+        self.store.run_schema(CHUNK_USER)
+        self.store.run_schema(CREATE_VECTOR_INDEX, name=VECTOR_INDEX, dimensions=self.dim,
+                              similarity=self.similarity)
+        self.store.run_schema(CREATE_FULLTEXT_INDEX, name=FULLTEXT_INDEX)
+        rows = self.store.run_read(
+            lambda tx: [r.data() for r in tx.run(INDEX_OPTIONS, {"name": VECTOR_INDEX})])
+        stored = vector_dimensions(rows[0]["options"]) if rows else None
+        if stored is not None and stored != self.dim:
+            raise ConfigError(
+                f"The Neo4j vector index {VECTOR_INDEX} holds {stored}-dimensional vectors but the "
+                f"embedder makes {self.dim}. Drop that index in Neo4j and restart to re-embed, or "
+                "switch back to the embedder it was built with.")
+        self._schema_ready = True
+
+    def vector_index(self, user_id: str) -> Neo4jVectorIndex:
+        return Neo4jVectorIndex(self, user_id)
+
+    def keyword_index(self) -> Neo4jKeywordIndex:
+        return Neo4jKeywordIndex(self)
+
+
+def vector_dimensions(options: Any) -> int | None:
+    """``vector.dimensions`` from the options column of ``SHOW INDEXES``."""
+    config = (options or {}).get("indexConfig") or {}
+    value = config.get("vector.dimensions")
+    return None if value is None else int(value)
+
+
+class Neo4jVectorIndex:
+    """One user's chunk vectors in Neo4j's vector index; the methods of ``VectorIndex``."""
+
+    kind = "neo4j"
+    dirty = False  # every change is committed at once: nothing to save
+    sidecar_ok = True
+
+    def __init__(self, indexes: Neo4jChunkIndexes, user_id: str, *, widen_to: int = 10_000) -> None:
+        self.indexes = indexes
+        self.user_id = user_id
+        self.dim = indexes.dim
+        self.widen_to = widen_to
+
+    def open(self) -> None:
+        self.indexes.ensure_schema()
+
+    def close(self) -> None:
+        pass
+
+    def save(self) -> None:
+        pass
+
+    def ids(self) -> np.ndarray:
+        rows = self.indexes.store.run_read(
+            lambda tx: [r["rowid"] for r in tx.run(CHUNK_ROWIDS, {"user": self.user_id})])
+        return np.sort(np.asarray(rows, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return int(self.ids().size)
+
+    def _normalised(self, vectors: Any, rows: int) -> np.ndarray:
+        matrix = np.asarray(vectors, dtype=np.float32)
+        if matrix.ndim == 1:
+            matrix = matrix[None, :]
+        if matrix.ndim != 2 or matrix.shape != (rows, self.dim):
+            raise InputError(f"Expected {rows} vectors of dim {self.dim}, got an array of shape "
+                             f"{np.shape(vectors)}.")
+        return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+
+    def add(self, ids: Iterable[int], vectors: Any, *, batch_size: int = 500) -> None:
+        """Add (or replace) the chunks with these row ids, with their vectors and keyword tokens."""
+        keys = _rowid_list(ids)
+        matrix = self._normalised(vectors, len(keys))
+        if len(set(keys)) != len(keys):
+            raise InputError("add() got the same id twice in one batch.")
+        chunks = self.indexes.chunks_by_rowid(self.user_id, keys)
+        unknown = [k for k in keys if k not in chunks]
+        if unknown:
+            raise InputError(f"No chunks of user {self.user_id!r} with row ids {unknown[:5]}; "
+                             "store the document before its vectors.")
+        rows = [{"rowid": k, "id": chunks[k].id, "document_id": chunks[k].document_id,
+                 "collection": chunks[k].collection, "tokens": index_text(chunks[k].text),
+                 "embedding": matrix[i].tolist()} for i, k in enumerate(keys)]
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start:start + batch_size]
+            self.indexes.store.run_write(
+                lambda tx, b=batch: tx.run(UPSERT_CHUNKS, {"user": self.user_id, "rows": b}).consume())
+
+    def remove(self, ids: Iterable[int]) -> int:
+        keys = _rowid_list(ids)
+        if not keys:
+            return 0
+        return self.indexes.store.run_write(
+            lambda tx: tx.run(DELETE_CHUNKS, {"user": self.user_id, "rowids": keys}).single()["n"])
+
+    def search(self, query: Any, k: int = 10, *,
+               allowed_ids: Iterable[int] | None = None) -> list[VectorHit]:
+        """The ``k`` nearest of this user's chunks (only among ``allowed_ids`` when given)."""
+        vector = self._normalised(query, 1)[0].tolist()
+        if k < 1:
+            return []
+        allowed = None if allowed_ids is None else _rowid_list(allowed_ids)
+        if allowed is not None and not allowed:
+            return []
+        fetch = max(4 * k, 20)
+        while True:
+            params = {"index": VECTOR_INDEX, "fetch": fetch, "vector": vector, "user": self.user_id,
+                      "allowed": allowed}
+            rows = self.indexes.store.run_read(
+                lambda tx, p=params: [r.data() for r in tx.run(VECTOR_SEARCH, p)])
+            mine = [VectorHit(int(r["rowid"]), cosine_from_neo4j(r["score"])) for r in rows if r["mine"]]
+            if len(mine) >= k or len(rows) < fetch or fetch >= self.widen_to:
+                return sorted(mine, key=lambda h: (-h.score, h.id))[:k]
+            fetch = min(fetch * 4, self.widen_to)
+
+    def check(self, expected_ids: Iterable[int]) -> Consistency:
+        expected, live = set(_rowid_list(expected_ids)), set(self.ids().tolist())
+        return Consistency(missing=tuple(sorted(expected - live)), extra=tuple(sorted(live - expected)))
+
+    def repair(self, expected_ids: Iterable[int], vectors_for: Callable[[Sequence[int]], Any], *,
+               batch_size: int = 512) -> Consistency:
+        """Remove extra chunks, add missing ones (``vectors_for(ids)`` embeds them)."""
+        report = self.check(expected_ids)
+        self.remove(report.extra)
+        for start in range(0, len(report.missing), batch_size):
+            batch = list(report.missing[start:start + batch_size])
+            self.add(batch, vectors_for(batch))
+        return report
+
+
+class Neo4jKeywordIndex:
+    """Keyword search over the chunks in Neo4j's full-text index; the methods of ``KeywordIndex``."""
+
+    def __init__(self, indexes: Neo4jChunkIndexes) -> None:
+        self.indexes = indexes
+
+    def search(self, user_id: str, query: str, *, limit: int = 10,
+               collection: str | None = None) -> list[KeywordHit]:
+        lucene = lucene_any(query)
+        if lucene is None or limit < 1:
+            return []
+        self.indexes.ensure_schema()
+        # parameters as a dict: "query" is also the name of tx.run's first argument
+        params = {"index": FULLTEXT_INDEX, "query": lucene, "user": user_id, "collection": collection,
+                  "top": limit}
+        rows = self.indexes.store.run_read(lambda tx: [r.data() for r in tx.run(KEYWORD_SEARCH, params)])
+        return [KeywordHit(chunk_id=r["chunk_id"], rowid=int(r["rowid"]), document_id=r["document_id"],
+                           score=float(r["score"])) for r in rows]
+
+    def chunks_with_phrase(self, user_id: str, phrase: str, *, limit: int = 200) -> list[str]:
+        """Ids of this user's chunks containing ``phrase`` as consecutive tokens."""
+        lucene = lucene_phrase(phrase)
+        if lucene is None or limit < 1:
+            return []
+        self.indexes.ensure_schema()
+        params = {"index": FULLTEXT_INDEX, "query": lucene, "user": user_id, "collection": None,
+                  "top": limit}
+        rows = self.indexes.store.run_read(
+            lambda tx: [r["chunk_id"] for r in tx.run(KEYWORD_SEARCH, params)])
+        return list(rows)

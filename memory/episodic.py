@@ -1,0 +1,236 @@
+"""Episodic memory: every turn of every session, kept per user, recallable across sessions.
+
+A turn (an "episode": the messages of one exchange, who said them, when, in which session)
+is a document of the reserved ``memory`` collection of a knowledge base, so it is embedded
+(FAISS), keyword-indexed (FTS5 BM25), entity-linked and hard-deleted by the same code as
+documents. Its id is stable (user, session, turn), so storing it again - a replayed queue
+job - changes nothing.
+
+A turn is indexed under two views, each a chunk: its own text, and its text after the
+message it answers (``context``). The second finds what a bare reply means ("Yes, last
+Friday!" after "Did you go to the pottery workshop?"). Recall runs the hybrid retriever
+(dense + BM25, RRF) over the user's memory chunks and adds up each turn's chunk scores.
+On LoCoMo this lifts evidence recall@10 from 0.47 (dense over raw turns) to about 0.72
+(benchmarks/locomo_memory.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from graph.chunking import chunk_text
+from graph.errors import InputError
+from graph.extract import Extractor
+from graph.knowledge import KnowledgeBase
+from graph.linking import GraphBuilder
+from graph.retrieve import HybridRetriever, Signal
+from graph.types import Chunk, Document, stable_id
+from memory.parts import Passage
+
+MEMORY_COLLECTION = "memory"
+CONTEXT_CHARS = 500  # the end of the answered message that goes into the context view
+PASSAGE_CHARS = 1500  # a recalled turn longer than this is cut
+
+
+def episode_id(user_id: str, session_id: str, turn_id: str) -> str:
+    return stable_id("turn", user_id, session_id, turn_id)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """One remembered exchange: ``messages`` are (speaker, text) pairs in order."""
+
+    user_id: str
+    session_id: str
+    turn_id: str
+    at: datetime
+    messages: tuple[tuple[str, str], ...]
+    context: str = ""  # the message this one answers: indexed with it, never shown
+    kind: str = "turn"
+
+    @property
+    def id(self) -> str:
+        return episode_id(self.user_id, self.session_id, self.turn_id)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(f"{speaker}: {said}" for speaker, said in self.messages)
+
+
+@dataclass(frozen=True, slots=True)
+class RecalledTurn:
+    episode: Episode
+    score: float  # summed fused (RRF) score of the turn's chunks
+
+
+def _check(episode: Episode) -> None:
+    if not episode.user_id or not episode.session_id or not episode.turn_id:
+        raise InputError("A remembered turn needs a user_id, a session_id and a turn_id.")
+    if not episode.messages or not any(said.strip() for _, said in episode.messages):
+        raise InputError(f"Turn {episode.turn_id!r} has no text to remember.")
+
+
+def _metadata(episode: Episode) -> dict:
+    return {"session_id": episode.session_id, "turn_id": episode.turn_id,
+            "at": _utc(episode.at).isoformat(), "kind": episode.kind,
+            "messages": [list(m) for m in episode.messages]}
+
+
+def episode_from(document: Document) -> Episode:
+    meta = document.metadata
+    return Episode(user_id=document.user_id, session_id=meta["session_id"], turn_id=meta["turn_id"],
+                   at=datetime.fromisoformat(meta["at"]), kind=meta.get("kind", "turn"),
+                   messages=tuple((str(s), str(t)) for s, t in meta["messages"]))
+
+
+def passage_of(episode: Episode) -> Passage:
+    text = episode.text
+    if len(text) > PASSAGE_CHARS:
+        text = text[:PASSAGE_CHARS].rstrip() + " …"
+    return Passage(text, f"conversation of {episode.at:%Y-%m-%d %H:%M}", episode.id,
+                   at=episode.at, kind=episode.kind)
+
+
+class EpisodicMemory:
+    """Turns in the ``memory`` collection of ``kb`` (opened and closed by the caller)."""
+
+    def __init__(self, kb: KnowledgeBase, *, extractor: Extractor | None = None,
+                 signals: Sequence[Signal] = ("dense", "bm25"), chunk_size: int = 200,
+                 overlap: int = 30, candidates: int = 50, walk: str = "all") -> None:
+        self.kb = kb
+        self.builder = GraphBuilder(kb, extractor)
+        self.signals = tuple(signals)
+        self.retriever = HybridRetriever(kb, signals=self.signals, candidates=candidates, walk=walk)
+        self.chunk_size = chunk_size
+        self.overlap = overlap
+
+    # ---- writing -------------------------------------------------------------------------
+    def _document(self, episode: Episode) -> tuple[Document, list[Chunk]]:
+        text = episode.text
+        views = [span.text for span in chunk_text(text, chunk_size=self.chunk_size,
+                                                  overlap=self.overlap)] or [text]
+        context = " ".join(episode.context.split())[-CONTEXT_CHARS:]
+        if context:
+            views.append(f"{context}\n{views[0]}")
+        digest = hashlib.sha256(json.dumps([_metadata(episode), context], ensure_ascii=False,
+                                           sort_keys=True).encode()).hexdigest()
+        document = Document(id=episode.id, user_id=episode.user_id, content_hash=digest,
+                            source=f"memory:{episode.session_id}/{episode.turn_id}",
+                            collection=MEMORY_COLLECTION, metadata=_metadata(episode))
+        chunks = [Chunk(id=f"{episode.id}-{i}", document_id=episode.id, user_id=episode.user_id,
+                        ordinal=i, text=view, collection=MEMORY_COLLECTION, end=len(view))
+                  for i, view in enumerate(views)]
+        return document, chunks
+
+    def store(self, episode: Episode) -> bool:
+        """Remember a turn; False when it is already stored as it is (a replay)."""
+        _check(episode)
+        document, chunks = self._document(episode)
+        existing = self.kb.documents.get_document(episode.user_id, document.id)
+        if existing is not None and existing.content_hash == document.content_hash:
+            return False
+        vectors = self.kb.embed([chunk.text for chunk in chunks])
+        items = self.builder.extract(document, chunks)
+        index = self.kb.vectors(episode.user_id)
+        with self.kb.db.transaction():
+            added = self.kb.documents.add_document(document, chunks, replace=existing is not None)
+            if added.replaced is not None:
+                self.kb.forget_sources(episode.user_id, added.replaced.chunk_ids)
+            self.builder.write(episode.user_id, items, chunks)
+        if added.replaced is not None:
+            index.remove(added.replaced.chunk_rowids)
+        index.add([added.chunk_rowids[chunk.id] for chunk in chunks], vectors)
+        return True
+
+    # ---- reading -------------------------------------------------------------------------
+    def recall(self, user_id: str, query: str, *, k: int = 5, session_id: str | None = None,
+               exclude: Collection[str] = ()) -> list[RecalledTurn]:
+        """The user's ``k`` turns best matching ``query``, best first; only ``session_id``'s
+        when given; turns whose id or turn id is in ``exclude`` are left out."""
+        if k < 1 or not query.strip():
+            return []
+        wanted = min(self.retriever.candidates, 4 * k + len(exclude))
+        result = self.retriever.retrieve(query, user_id=user_id, k=wanted,
+                                         collection=MEMORY_COLLECTION, signals=self.signals)
+        scores: dict[str, float] = {}
+        documents: dict[str, Document] = {}
+        for item in result.items:
+            document = item.document
+            if document is None or document.collection != MEMORY_COLLECTION:
+                continue
+            meta = document.metadata
+            if (session_id is not None and meta.get("session_id") != session_id) or \
+                    document.id in exclude or meta.get("turn_id") in exclude:
+                continue
+            documents[document.id] = document
+            scores[document.id] = scores.get(document.id, 0.0) + item.score
+        ranked = sorted(scores, key=lambda d: (-scores[d], d))[:k]
+        return [RecalledTurn(episode_from(documents[d]), scores[d]) for d in ranked]
+
+    def episodes(self, user_id: str, *, session_id: str | None = None,
+                 limit: int | None = None) -> list[Episode]:
+        """The user's turns, oldest first (of one session when given)."""
+        documents = self.kb.documents.list_documents(user_id, collection=MEMORY_COLLECTION)
+        found = sorted((episode_from(d) for d in documents),
+                       key=lambda e: (_utc(e.at), e.session_id, e.turn_id))
+        if session_id is not None:
+            found = [e for e in found if e.session_id == session_id]
+        return found if limit is None else found[-limit:] if limit > 0 else []
+
+    def count(self, user_id: str) -> int:
+        with self.kb.db.read() as conn:
+            return int(conn.execute("SELECT count(*) FROM documents WHERE user_id = ? AND collection = ?",
+                                    (user_id, MEMORY_COLLECTION)).fetchone()[0])
+
+    # ---- forgetting ----------------------------------------------------------------------
+    def forget(self, user_id: str, turn_ref: str) -> bool:
+        """Delete one turn for good (by episode id); False if the user has no such turn."""
+        document = self.kb.documents.get_document(user_id, turn_ref)
+        if document is None or document.collection != MEMORY_COLLECTION:
+            return False
+        return self._delete(user_id, [document.id]) == 1
+
+    def forget_all(self, user_id: str) -> int:
+        """Delete every turn of the user for good; how many."""
+        ids = [d.id for d in self.kb.documents.list_documents(user_id, collection=MEMORY_COLLECTION)]
+        return self._delete(user_id, ids) if ids else 0
+
+    def _delete(self, user_id: str, document_ids: list[str]) -> int:
+        """Chunks, keyword rows, graph provenance and vectors; then the leftovers a plain
+        delete leaves on disk are scrubbed (see ``scrub``)."""
+        index = self.kb.vectors(user_id)
+        with self.kb.db.read() as conn:  # freed pages are overwritten, not left readable
+            conn.execute("PRAGMA secure_delete = ON")
+        rowids: list[int] = []
+        removed = 0
+        for document_id in document_ids:
+            self.kb.forget_sources(user_id, [c.id for c in self.kb.documents.document_chunks(
+                user_id, document_id)])
+            gone = self.kb.documents.delete_document(user_id, document_id)
+            if gone is not None:
+                rowids += gone.chunk_rowids
+                removed += 1
+        index.remove(rowids)
+        compact = getattr(index, "compact", None)  # a FAISS index; an external one deletes itself
+        if compact is not None:
+            compact()
+        index.save()
+        self.scrub()
+        return removed
+
+    def scrub(self) -> None:
+        """Make deleted text unrecoverable from the SQLite file: merge the keyword index's
+        segments (FTS5 keeps deleted tokens in old segments until then; freed pages are
+        overwritten since ``secure_delete`` is on) and fold the WAL back into the file."""
+        with self.kb.db.transaction() as conn:
+            conn.execute("INSERT INTO chunk_fts (chunk_fts) VALUES ('optimize')")
+        with self.kb.db.read() as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -1,0 +1,223 @@
+"""Long-term memory: remembered turns (episodic) and facts (semantic) behind one facade.
+
+After a reply the agent calls ``schedule_turn``: the turn goes into the durable queue and
+the call returns; the consolidator thread then stores the turn (``EpisodicMemory``) and
+the facts the user stated in it (``FactMemory``). ``recall`` finds the user's facts and past
+turns for a message; ``remember``, ``memories``, ``forget`` and ``forget_all`` are the
+user's own controls. Every call names its user and touches nothing of anyone else's.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from graph.errors import ConfigError, InputError
+from graph.knowledge import KnowledgeBase
+from graph.types import stable_id
+from memory.consolidator import Consolidator
+from memory.episodic import Episode, EpisodicMemory, episode_id, passage_of
+from memory.parts import Passage, PinnedFact
+from memory.queue import Job, MemoryQueue
+
+if TYPE_CHECKING:
+    from memory.fact_extract import FactExtractor
+    from memory.facts import Fact, FactMemory
+
+log = logging.getLogger(__name__)
+
+TURN_JOB = "turn"
+MAX_NOTE_CHARS = 200  # a remembered note with no recognisable fact is kept verbatim up to this
+_REMEMBER_PREFIX = re.compile(
+    r"^\s*(?:please\s+)?(?:remember|note)(?:\s+that)?[\s,:]+|^\s*(?:请)?记住[，,:：]?\s*", re.IGNORECASE)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def fact_passage(fact: Fact) -> Passage:
+    return Passage(fact.describe() or fact.text, "memory", fact.id, at=fact.last_reinforced, kind="fact")
+
+
+class LongTermMemory:
+    """Turns in ``kb`` (its ``memory`` collection) and facts in ``facts``; jobs in a queue file
+    (default ``kb.data_dir / "memory-queue.sqlite3"``). ``facts`` and ``extractor`` may be None:
+    then only turns are remembered."""
+
+    def __init__(self, kb: KnowledgeBase, facts: FactMemory | None = None,
+                 extractor: FactExtractor | None = None, *, queue_path: str | Path | None = None,
+                 clock: Callable[[], datetime] = _utc_now, episodic: EpisodicMemory | None = None,
+                 owns_kb: bool = False, max_attempts: int = 5, backoff_s: float = 2.0) -> None:
+        self.kb = kb
+        self.facts = facts
+        self.extractor = extractor
+        self.clock = clock
+        self.owns_kb = owns_kb
+        self.episodic = episodic or EpisodicMemory(kb)
+        self.queue = MemoryQueue(queue_path or Path(kb.data_dir) / "memory-queue.sqlite3")
+        self.consolidator = Consolidator(self.queue, {TURN_JOB: self._consolidate_turn},
+                                         max_attempts=max_attempts, backoff_s=backoff_s, on_idle=kb.save)
+
+    # ---- lifecycle -----------------------------------------------------------------------
+    def open(self, *, worker: bool = True) -> LongTermMemory:
+        """Open the stores and, with ``worker``, start consolidating (replaying what a crash
+        left in the queue). Without it, jobs wait for ``drain()`` or a later open."""
+        if self.owns_kb:
+            self.kb.open()
+        self.queue.open()
+        if worker:
+            self.consolidator.start()
+        return self
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Finish the job in hand (the rest stay queued for the next start) and close."""
+        self.consolidator.close(timeout)
+        self.queue.close()
+        if self.owns_kb:
+            self.kb.close()
+        else:
+            self.kb.save()
+
+    def __enter__(self) -> LongTermMemory:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until every queued job is done; False on timeout."""
+        return self.consolidator.drain(timeout)
+
+    @contextmanager
+    def foreground(self) -> Iterator[None]:
+        """Wrap the making of a reply: no memory job starts meanwhile."""
+        with self.consolidator.foreground():
+            yield
+
+    # ---- writing turns -------------------------------------------------------------------
+    def schedule_turn(self, user_id: str, session_id: str, user_text: str, answer: str, *, turn_id: str,
+                      at: datetime | None = None, context: str = "") -> str:
+        """Queue a finished turn to be remembered; returns the job id at once. Facts are taken
+        from what the user said, never from the answer."""
+        messages = [("user", user_text)] + ([("assistant", answer)] if answer.strip() else [])
+        return self.schedule_messages(user_id, session_id, messages, turn_id=turn_id, at=at,
+                                      context=context, facts_from=user_text)
+
+    def schedule_messages(self, user_id: str, session_id: str, messages: Sequence[tuple[str, str]], *,
+                          turn_id: str, at: datetime | None = None, context: str = "",
+                          facts_from: str = "") -> str:
+        """Queue any exchange ((speaker, text) pairs) as one remembered turn; ``context`` is the
+        message it answers (indexed with it, not shown); facts are read from ``facts_from``."""
+        if not user_id or not session_id or not turn_id:
+            raise InputError("schedule_turn needs a user_id, a session_id and a turn_id.")
+        if not any(text.strip() for _, text in messages):
+            raise InputError(f"Turn {turn_id!r} has no text to remember.")
+        when = at or self.clock()
+        payload = {"session_id": session_id, "turn_id": turn_id, "at": when.isoformat(),
+                   "messages": [[speaker, text] for speaker, text in messages], "context": context,
+                   "facts_from": facts_from}
+        job_id = self.queue.enqueue(user_id, TURN_JOB, payload, key=episode_id(user_id, session_id, turn_id))
+        self.consolidator.notify()
+        return job_id
+
+    def _consolidate_turn(self, job: Job, step_done: Callable[[str], None]) -> None:
+        p = job.payload
+        episode = Episode(user_id=job.user_id, session_id=p["session_id"], turn_id=p["turn_id"],
+                          at=datetime.fromisoformat(p["at"]), context=p.get("context", ""),
+                          messages=tuple((str(s), str(t)) for s, t in p["messages"]))
+        if "episode" not in job.steps:
+            self.episodic.store(episode)
+            step_done("episode")
+        said = p.get("facts_from", "")
+        wanted = self.facts is not None and self.extractor is not None and said.strip()
+        if wanted and "facts" not in job.steps:
+            triples = self.extractor.extract(said)
+            if triples:  # observe() is idempotent per provenance: a replay changes nothing
+                self.facts.observe(job.user_id, triples, provenance=episode.id, at=episode.at)
+            step_done("facts")
+
+    # ---- reading -------------------------------------------------------------------------
+    def recall(self, user_id: str, query: str, *, k: int = 5, session_id: str | None = None,
+               facts: int | None = None, exclude: Collection[str] = ()) -> list[Passage]:
+        """Current facts matching ``query`` (up to ``facts``, default min(3, k)), then the ``k``
+        best past turns (only ``session_id``'s when given; ``exclude`` leaves out turn ids
+        already in the context)."""
+        found: list[Passage] = []
+        wanted_facts = min(3, k) if facts is None else facts
+        if self.facts is not None and wanted_facts > 0 and query.strip():
+            found += [fact_passage(f) for f in self.facts.recall(user_id, query, k=wanted_facts) if f.current]
+        turns = self.episodic.recall(user_id, query, k=k, session_id=session_id, exclude=exclude)
+        return found + [passage_of(t.episode) for t in turns]
+
+    def pinned_facts(self, user_id: str, *, limit: int = 8) -> list[PinnedFact]:
+        """The user's strongest current facts, for the top of every prompt."""
+        if self.facts is None or limit < 1:
+            return []
+        strong = [f for f in self.facts.facts(user_id) if f.current and f.strength >= self.facts.min_strength]
+        return [PinnedFact(f.describe() or f.text, f.strength) for f in strong[:limit]]
+
+    def memories(self, user_id: str) -> list[Fact]:
+        """The user's current facts, strongest first."""
+        return [] if self.facts is None else self.facts.facts(user_id)
+
+    def turns(self, user_id: str, *, session_id: str | None = None,
+              limit: int | None = None) -> list[Episode]:
+        return self.episodic.episodes(user_id, session_id=session_id, limit=limit)
+
+    def pending(self, user_id: str | None = None) -> dict[str, int]:
+        """Queued jobs by status (pending, running, failed), of one user or everyone."""
+        counts = {"pending": 0, "running": 0, "failed": 0}
+        for job in self.queue.jobs(user_id=user_id):
+            counts[job.status] += 1
+        return counts
+
+    # ---- user control --------------------------------------------------------------------
+    def remember(self, user_id: str, text: str) -> list[Fact]:
+        """Store what the user asked to be remembered, now; the facts it gave. Text with no
+        recognisable fact is kept as a note ("The user said ...")."""
+        facts = self._require_facts()
+        said = _REMEMBER_PREFIX.sub("", text).strip()
+        if not said:
+            raise InputError("Nothing to remember: give the text of the fact.")
+        from memory.facts import Triple
+
+        triples = self.extractor.extract(said) if self.extractor is not None else []
+        if not triples:
+            if len(said) > MAX_NOTE_CHARS:
+                raise InputError(f"No fact recognised, and as a note it is too long ({len(said)} characters, "
+                                 f"at most {MAX_NOTE_CHARS}); say it in a shorter sentence.")
+            triples = [Triple("user", "said", said.rstrip("."), said)]
+        now = self.clock()
+        with self.consolidator.lock:
+            changes = facts.observe(user_id, triples, provenance=stable_id("remember", user_id, said,
+                                                                           now.isoformat()), at=now)
+        return list({c.fact.id: c.fact for c in changes}.values())
+
+    def forget(self, user_id: str, memory_id: str) -> bool:
+        """Delete one fact ("fact-...") or remembered turn ("turn-...") for good."""
+        with self.consolidator.lock:
+            if self.facts is not None and self.facts.forget(user_id, memory_id):
+                return True
+            return self.episodic.forget(user_id, memory_id)
+
+    def forget_all(self, user_id: str) -> int:
+        """Delete everything remembered about the user - facts, turns, and turns still queued -
+        for good; how many items went."""
+        with self.consolidator.lock:  # between jobs: none of this user's can be half-written
+            cancelled = self.queue.cancel(user_id)
+            turns = self.episodic.forget_all(user_id)
+            facts = self.facts.forget_all(user_id) if self.facts is not None else 0
+        self.queue.checkpoint()
+        return cancelled + turns + facts
+
+    def _require_facts(self) -> Any:
+        if self.facts is None:
+            raise ConfigError("Facts are not kept by this memory (it was built without a FactMemory); "
+                              "build LongTermMemory with facts=FactMemory(kb.graph).")
+        return self.facts

@@ -1,0 +1,212 @@
+"""One chat turn through Agent.stream / chat with the scripted FakeLLM: every event, policy and
+error path. The real packaged model runs the same path in tests/test_agent_model.py."""
+
+import asyncio
+
+import pytest
+
+from agent import Agent
+from agent.errors import CongmingError, InputError
+from agent.events import (
+    AnswerToken,
+    Citation,
+    MemoryScheduled,
+    ReasoningToken,
+    RetrievalDone,
+    TurnDone,
+    TurnFailed,
+    VerificationDone,
+)
+from agent.llm.fake import FakeLLM
+from memory.parts import Passage
+
+LIN = "My sister Lin lives in Hangzhou. She works at Alibaba as an engineer."
+GOOD = "Reasoning: Evidence [1] says Lin lives in Hangzhou. Answer: Lin lives in Hangzhou [1]."
+MADE_UP = "Reasoning: I recall it. Answer: Lin lives in Reykjavik and breeds Icelandic horses since 1987."
+
+
+def make_agent(settings, replies=(), **agent_settings):
+    settings.embedder.backend = "hash"
+    for key, value in agent_settings.items():
+        setattr(settings.agent, key, value)
+    llm = FakeLLM(list(replies))
+    return Agent(settings, llm=llm), llm
+
+
+def events_of(agent, message, **kwargs):
+    async def collect():
+        return [event async for event in agent.stream(message, **kwargs)]
+
+    return asyncio.run(collect())
+
+
+def test_a_grounded_answer_streams_every_event_in_order_and_cites_its_evidence(settings):
+    agent, llm = make_agent(settings, [GOOD])
+    with agent:
+        agent.ingest_text(LIN, source="lin.md", title="Lin")
+        events = events_of(agent, "Where does Lin live?")
+    kinds = [type(event) for event in events]
+    assert kinds[0] is RetrievalDone and kinds[-1] is TurnDone
+    first_answer = kinds.index(AnswerToken)
+    assert ReasoningToken in kinds[:first_answer]
+    assert kinds.index(VerificationDone) > max(i for i, k in enumerate(kinds) if k is AnswerToken)
+    retrieval = events[0]
+    assert "Hangzhou" in retrieval.evidence[0].text and retrieval.relevant
+    reply = events[-1].reply
+    assert reply.action in ("kept", "annotated") and not reply.abstained
+    assert "Hangzhou" in reply.answer
+    assert reply.reasoning == "Evidence [1] says Lin lives in Hangzhou."
+    assert reply.citations and reply.citations[0].number == 1 and reply.citations[0].passage.source == "Lin"
+    assert [e for e in events if isinstance(e, Citation)] == list(reply.citations)
+    prompt = "\n".join(m.content for m in llm.prompts[0])
+    assert "[1] " + LIN in prompt and "Reasoning:" in prompt and "Where does Lin live?" in prompt
+    assert reply.tokens > 0 and reply.seconds > 0 and reply.verification.grounded
+
+
+def test_nothing_relevant_means_no_evidence_without_asking_the_model(settings):
+    agent, llm = make_agent(settings, [MADE_UP])
+    with agent:
+        reply = agent.chat("Where does Lin live?")
+    assert reply.action == "no_evidence" and reply.abstained
+    assert "don't know" in reply.answer
+    assert llm.prompts == []
+
+
+@pytest.mark.parametrize(("policy", "action"), [
+    ("abstain", "abstained"), ("extractive", "extractive"), ("annotate", "annotated"),
+])
+def test_an_unsupported_answer_is_handled_by_policy(settings, policy, action):
+    agent, _ = make_agent(settings, [MADE_UP], policy=policy)
+    with agent:
+        agent.ingest_text(LIN, source="lin.md", title="Lin")
+        reply = agent.chat("Where does Lin live?")
+    assert reply.action == action
+    assert not reply.verification.grounded
+    if action == "abstained":
+        assert "don't know" in reply.answer and "Reykjavik" not in reply.answer
+    elif action == "extractive":
+        assert "Hangzhou" in reply.answer and "Reykjavik" not in reply.answer
+    else:
+        assert "Reykjavik" in reply.answer and "[unsupported]" in reply.answer
+
+
+def test_statements_are_answered_without_verification(settings):
+    agent, _ = make_agent(settings, ["Nice, I will keep that in mind."])
+    with agent:
+        reply = agent.chat("My sister Lin lives in Hangzhou.")
+    assert (reply.action, reply.verification, reply.answer) == ("kept", None, "Nice, I will keep that in mind.")
+
+
+def test_reasoning_is_never_fed_into_later_turns(settings):
+    agent, llm = make_agent(settings, ["Reasoning: SECRET-THOUGHT. Answer: Noted.", "Answer: Sure."])
+    with agent:
+        agent.chat("I like tea.", session_id="s")
+        agent.chat("And coffee too.", session_id="s")
+    second = "\n".join(m.content for m in llm.prompts[1])
+    assert "I like tea." in second and "Noted." in second
+    assert "SECRET-THOUGHT" not in second
+
+
+def test_sessions_are_separate(settings):
+    agent, llm = make_agent(settings, ["Answer: Noted."])
+    with agent:
+        agent.chat("I like green tea.", session_id="a")
+        agent.chat("Hello there.", session_id="b")
+    assert "green tea" not in "\n".join(m.content for m in llm.prompts[1])
+
+
+def test_explicit_evidence_skips_retrieval_and_numbers_the_passages(settings):
+    agent, llm = make_agent(settings, ["Answer: The Nile flows into the Mediterranean Sea [2]."])
+    evidence = [Passage("Quokkas live on Rottnest Island.", "q"),
+                Passage("The Nile flows north into the Mediterranean Sea.", "nile")]
+    with agent:
+        reply = agent.chat("Where does the Nile flow?", evidence=evidence)
+    assert not reply.abstained and "Mediterranean" in reply.answer
+    assert any(c.passage.source == "nile" for c in reply.citations)
+    assert "Quokkas" not in "\n".join(m.content for m in llm.prompts[0])  # judged irrelevant, not shown
+
+
+def test_chain_of_thought_can_be_turned_off(settings):
+    agent, llm = make_agent(settings, ["Lin lives in Hangzhou [1]."], chain_of_thought=False)
+    with agent:
+        agent.ingest_text(LIN, source="lin.md", title="Lin")
+        reply = agent.chat("Where does Lin live?")
+    assert "Reasoning:" not in "\n".join(m.content for m in llm.prompts[0])
+    assert reply.reasoning == "" and "Hangzhou" in reply.answer
+
+
+def test_chinese_messages_get_chinese_prompts_and_replies(settings):
+    agent, llm = make_agent(settings, ["推理：资料 [1] 说林住在杭州。答案：林住在杭州 [1]。"])
+    with agent:
+        agent.ingest_text("我的妹妹林住在杭州，她在阿里巴巴工作。", source="lin-zh.md", title="林")
+        reply = agent.chat("林住在哪里？")
+        nothing = agent.chat("火星上有几座城市？")
+    prompt = "\n".join(m.content for m in llm.prompts[0])
+    assert "资料：" in prompt and "问题：林住在哪里？" in prompt
+    assert reply.language == "zh" and "杭州" in reply.answer and reply.reasoning == "资料 [1] 说林住在杭州。"
+    assert nothing.abstained and "我不知道" in nothing.answer
+
+
+def test_self_consistency_takes_the_majority_answer(settings):
+    replies = ["Reasoning: a. Answer: Hangzhou [1].", "Reasoning: b. Answer: Shanghai.",
+               "Reasoning: c. Answer: hangzhou [1]"]
+    agent, llm = make_agent(settings, replies, self_consistency=3, policy="annotate")
+    with agent:
+        agent.ingest_text(LIN, source="lin.md", title="Lin")
+        reply = agent.chat("Which city does Lin live in?")
+    assert len(llm.prompts) == 3
+    assert "Hangzhou" in reply.answer and reply.reasoning == "a."
+
+
+@pytest.mark.parametrize(("message", "match"), [
+    ("", "empty"), ("   \n\t ", "empty"), ("x" * 20_001, "limit is 20,000"), (None, "must be text"),
+])
+def test_bad_messages_fail_clearly_and_change_nothing(settings, message, match):
+    agent, llm = make_agent(settings)
+    with agent:
+        events = events_of(agent, message)
+        assert len(events) == 1 and isinstance(events[0], TurnFailed)
+        assert isinstance(events[0].error, InputError) and match in events[0].message
+        with pytest.raises(InputError, match=match):
+            agent.chat(message)
+    assert llm.prompts == []
+
+
+def test_broken_unicode_is_repaired_not_fatal(settings):
+    agent, llm = make_agent(settings, ["Answer: Hi."])
+    with agent:
+        reply = agent.chat("hello \ud800 there\x00")
+    assert reply.answer == "Hi."
+    assert "hello \ufffd there" in llm.prompts[0][-1].content
+
+
+def test_a_model_failure_ends_the_turn_with_an_error_and_remembers_nothing(settings):
+    def explode(messages):
+        raise RuntimeError("the model crashed")
+
+    agent, llm = make_agent(settings, [explode, "Answer: fine."])
+    with agent:
+        failed = events_of(agent, "I like tea.", session_id="s")
+        assert isinstance(failed[-1], TurnFailed) and isinstance(failed[-1].error, CongmingError)
+        assert "the model crashed" in failed[-1].message
+        agent.chat("Hello.", session_id="s")
+    assert "I like tea." not in "\n".join(m.content for m in llm.prompts[-1])
+
+
+async def test_chat_is_safe_inside_a_running_event_loop(settings):
+    agent, _ = make_agent(settings, ["Answer: Hi."])
+    with agent:
+        assert agent.chat("Hello.").answer == "Hi."
+        assert (await agent.achat("Hello again.")).answer == "Hi."
+
+
+def test_memory_scheduled_is_emitted_when_long_term_memory_is_on(settings):
+    agent, _ = make_agent(settings, ["Answer: Noted."])
+    with agent:
+        events = events_of(agent, "I like tea.")
+    scheduled = [event for event in events if isinstance(event, MemoryScheduled)]
+    reply = events[-1].reply
+    if agent.turn_runner().memory is None:
+        assert scheduled == [] and reply.memory_job is None
+    else:
+        assert len(scheduled) == 1 and reply.memory_job == scheduled[0].job_id

@@ -1,0 +1,198 @@
+"""Neo4j's native vector and full-text indexes (graph.neo4j_chunks), without a server: Lucene
+quoting, score mapping, the schema, and the index logic over a fake transaction that answers the
+index procedures like Neo4j (the seam around the server). Against a real Neo4j they run in
+tests/test_neo4j_live.py when NEO4J_URI is set."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from graph import neo4j_chunks as nc
+from graph.errors import ConfigError, InputError
+from graph.keyword import index_text
+from graph.types import Chunk
+
+USER = "alice"
+
+
+class Row(dict):
+    def data(self):
+        return dict(self)
+
+
+class Answer(list):
+    def single(self):
+        return self[0]
+
+    def consume(self):
+        return None
+
+
+class FakeNeo4j:
+    """Holds Chunk nodes and answers the queries of graph.neo4j_chunks as Neo4j would; the
+    vector procedure ranks every user's chunks together, as Neo4j 5's does."""
+
+    def __init__(self, dims: int | None = None) -> None:
+        self.nodes: dict[tuple[str, int], dict] = {}
+        self.schema: list[tuple[str, dict]] = []
+        self.fetches: list[int] = []
+        self.dims = dims
+
+    def run_schema(self, statement, **params):
+        self.schema.append((statement, params))
+        if statement == nc.CREATE_VECTOR_INDEX and self.dims is None:
+            self.dims = params["dimensions"]
+
+    def run_read(self, work, *args, timeout=-1.0):
+        return work(self, *args)
+
+    run_write = run_read
+
+    def run(self, query, params=None, **kw):
+        p = {**(params or {}), **kw}
+        if query == nc.INDEX_OPTIONS:
+            return Answer([Row(state="ONLINE", options={"indexConfig": {"vector.dimensions": self.dims}})])
+        if query == nc.UPSERT_CHUNKS:
+            for row in p["rows"]:
+                self.nodes[(p["user"], row["rowid"])] = {**row, "user_id": p["user"]}
+            return Answer()
+        if query == nc.DELETE_CHUNKS:
+            gone = [self.nodes.pop((p["user"], r), None) for r in p["rowids"]]
+            return Answer([Row(n=sum(g is not None for g in gone))])
+        if query == nc.CHUNK_ROWIDS:
+            return Answer([Row(rowid=r) for (u, r) in self.nodes if u == p["user"]])
+        if query == nc.VECTOR_SEARCH:
+            self.fetches.append(p["fetch"])
+            q = np.asarray(p["vector"])
+            ranked = sorted(self.nodes.values(), key=lambda n: -float(np.dot(n["embedding"], q)))
+            return Answer([Row(rowid=n["rowid"], score=(1 + float(np.dot(n["embedding"], q))) / 2,
+                               mine=n["user_id"] == p["user"] and (p["allowed"] is None
+                                                                  or n["rowid"] in p["allowed"]))
+                           for n in ranked[: p["fetch"]]])
+        raise AssertionError(f"unexpected query {query}")
+
+
+def chunk(rowid: int, user: str = USER, text: str = "hello world") -> Chunk:
+    return Chunk(id=f"c{rowid}", document_id=f"d{rowid}", user_id=user, ordinal=0, text=text,
+                 collection="default")
+
+
+def indexes(store: FakeNeo4j, dim: int = 4, texts: dict[int, str] | None = None) -> nc.Neo4jChunkIndexes:
+    texts = texts or {}
+
+    def chunks_by_rowid(user, ids):
+        return {i: chunk(i, user, texts.get(i, "hello world")) for i in ids if i < 1000}
+
+    return nc.Neo4jChunkIndexes(store, dim, chunks_by_rowid)
+
+
+def unit(*xs: float) -> list[float]:
+    v = np.asarray(xs, dtype=np.float32)
+    return (v / np.linalg.norm(v)).tolist()
+
+
+def test_lucene_queries_quote_every_token():
+    assert nc.lucene_term('a"b\\c') == '"a\\"b\\\\c"'
+    assert nc.lucene_any("Who wrote *THE* program? title:x AND y~2") == \
+        '"wrote" OR "program" OR "title" OR "x" OR "y" OR "2"'
+    assert nc.lucene_any("北京大学") is not None and nc.lucene_any("  ?! ") is None
+    assert nc.lucene_phrase("Analytical  Engine") == '"analytical engine"'
+
+
+def test_scores_and_index_options():
+    assert nc.cosine_from_neo4j(1.0) == 1.0 and nc.cosine_from_neo4j(0.5) == 0.0
+    assert nc.vector_dimensions({"indexConfig": {"vector.dimensions": 384}}) == 384
+    assert nc.vector_dimensions(None) is None
+
+
+def test_the_schema_is_idempotent_and_parameterized():
+    store = FakeNeo4j()
+    indexes(store, dim=384).ensure_schema()
+    statements = [s for s, _ in store.schema]
+    assert all("IF NOT EXISTS" in s for s in statements) and len(statements) == 4
+    params = dict(store.schema)[nc.CREATE_VECTOR_INDEX]
+    assert params == {"name": nc.VECTOR_INDEX, "dimensions": 384, "similarity": "cosine"}
+    assert "$dimensions" in nc.CREATE_VECTOR_INDEX and "'whitespace'" in nc.CREATE_FULLTEXT_INDEX
+
+
+def test_an_index_built_for_another_embedder_is_refused():
+    with pytest.raises(ConfigError, match="congming_chunk_embedding holds 768-dimensional"):
+        indexes(FakeNeo4j(dims=768), dim=384).ensure_schema()
+
+
+def test_add_search_remove_and_repair_for_one_user():
+    store = FakeNeo4j()
+    native = indexes(store, texts={1: "Ada Lovelace", 2: "北京大学"})
+    index = native.vector_index(USER)
+    index.open()
+    index.add([1, 2, 3], [unit(1, 0, 0, 0), unit(0, 1, 0, 0), unit(1, 1, 0, 0)])
+    assert store.nodes[(USER, 2)]["tokens"] == index_text("北京大学")
+    assert np.linalg.norm(store.nodes[(USER, 1)]["embedding"]) == pytest.approx(1.0)
+    hits = index.search(unit(1, 0, 0, 0), k=2)
+    assert [h.id for h in hits] == [1, 3] and hits[0].score == pytest.approx(1.0)
+    assert hits[1].score == pytest.approx(np.sqrt(0.5), abs=1e-6)
+    assert [h.id for h in index.search(unit(1, 0, 0, 0), k=5, allowed_ids=[2])] == [2]
+    assert index.search(unit(1, 0, 0, 0), k=5, allowed_ids=[]) == []
+    assert index.remove([3, 99]) == 1 and len(index) == 2
+    report = index.repair([1, 4], lambda ids: [unit(0, 0, 1, 0) for _ in ids])
+    assert report.missing == (4,) and report.extra == (2,)
+    assert index.ids().tolist() == [1, 4] and index.check([1, 4]).ok
+
+
+def test_search_widens_past_other_users_chunks():
+    store = FakeNeo4j()
+    native = indexes(store)
+    other = native.vector_index("bob")
+    other.add(range(100, 160), [unit(1, 0.01 * i, 0, 0) for i in range(60)])
+    mine = native.vector_index(USER)
+    mine.add([1, 2], [unit(0, 1, 0, 0), unit(0, 0, 1, 0)])
+    hits = mine.search(unit(1, 0, 0, 0), k=2)
+    assert [h.id for h in hits] == [1, 2] and store.fetches == [20, 80]  # bob's 60 came first
+    store.fetches.clear()
+    capped = nc.Neo4jVectorIndex(native, USER, widen_to=30)
+    assert capped.search(unit(1, 0, 0, 0), k=2) == [] and store.fetches == [20, 30]
+
+
+def test_bad_vectors_and_unknown_chunks_are_refused():
+    index = indexes(FakeNeo4j()).vector_index(USER)
+    with pytest.raises(InputError, match="dim 4"):
+        index.add([1], [[1.0, 0.0]])
+    with pytest.raises(InputError, match="twice"):
+        index.add([1, 1], [unit(1, 0, 0, 0), unit(1, 0, 0, 0)])
+    with pytest.raises(InputError, match="store the document before"):
+        index.add([5000], [unit(1, 0, 0, 0)])
+    with pytest.raises(InputError, match="non-negative"):
+        index.remove([-1])
+
+
+def test_keyword_search_sends_a_quoted_lucene_query():
+    seen = []
+
+    class Recorder(FakeNeo4j):
+        def run(self, query, params=None, **kw):
+            if query == nc.KEYWORD_SEARCH:
+                seen.append({**(params or {}), **kw})
+                return Answer([Row(rowid=7, chunk_id="c7", document_id="d7", score=3.5)])
+            return super().run(query, params, **kw)
+
+    keywords = indexes(Recorder()).keyword_index()
+    hits = keywords.search(USER, "Ada's program", limit=3, collection="memory")
+    assert hits[0].chunk_id == "c7" and hits[0].rowid == 7 and hits[0].score == 3.5
+    assert seen[0]["query"] == '"ada" OR "s" OR "program"' and seen[0]["user"] == USER
+    assert seen[0]["collection"] == "memory" and seen[0]["top"] == 3
+    assert keywords.search(USER, "?!") == [] and len(seen) == 1
+    assert keywords.chunks_with_phrase(USER, "Ada Lovelace") == ["c7"]
+    assert seen[1]["query"] == '"ada lovelace"'
+
+
+def test_the_knowledge_base_uses_the_native_indexes_when_asked(settings):
+    pytest.importorskip("neo4j")
+    from agent.components import create_knowledge_base
+    from graph.embedding import HashEmbedder
+
+    settings.graph.backend, settings.graph.uri, settings.graph.native_indexes = "neo4j", "bolt://x:1", True
+    kb = create_knowledge_base(settings, HashEmbedder(32))  # no I/O: nothing is opened
+    assert isinstance(kb.keywords, nc.Neo4jKeywordIndex) and not kb.degrade_graph
+    index = kb._new_vector_index(USER)
+    assert isinstance(index, nc.Neo4jVectorIndex) and index.dim == 32

@@ -1,0 +1,121 @@
+"""The UI process's one Agent and each chat's own settings.
+
+Every chat shares one Agent: one knowledge base, one long-term memory (a single background writer
+per data dir) and one loaded model. A chat's settings (model backend, chain of thought, policy,
+temperature) are applied to it for the length of that chat's turn, one turn at a time; a local
+model answers one request at a time anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from typing import Any, get_args
+
+from agent.core import Agent
+from agent.llm import BACKENDS, LLM, create_llm
+from agent.settings import AgentSettings, Settings
+
+POLICIES: tuple[str, ...] = get_args(AgentSettings.model_fields["policy"].annotation)
+TEST_BACKENDS = ("fake",)  # offered in the UI only when it is the configured backend
+
+
+@dataclass(frozen=True, slots=True)
+class ChatPrefs:
+    """The chat settings a user can change in the UI."""
+
+    backend: str
+    chain_of_thought: bool
+    policy: str
+    temperature: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> ChatPrefs:
+        return cls(settings.llm.backend, settings.agent.chain_of_thought, settings.agent.policy,
+                   settings.llm.temperature)
+
+    def updated(self, values: Mapping[str, Any], backends: tuple[str, ...]) -> ChatPrefs:
+        """These prefs with the UI's values (widget id -> value) applied; bad values are ignored."""
+        changes: dict[str, Any] = {}
+        if values.get("backend") in backends:
+            changes["backend"] = values["backend"]
+        if isinstance(values.get("chain_of_thought"), bool):
+            changes["chain_of_thought"] = values["chain_of_thought"]
+        if values.get("policy") in POLICIES:
+            changes["policy"] = values["policy"]
+        temperature = values.get("temperature")
+        if type(temperature) in (int, float) and 0 <= temperature <= 2:
+            changes["temperature"] = float(temperature)
+        return replace(self, **changes)
+
+
+class AgentHost:
+    """The shared Agent: ``open()`` at start, ``async with host.turn(prefs) as agent`` for each
+    chat turn, ``close()`` at the end."""
+
+    def __init__(self, settings: Settings, agent: Agent | None = None) -> None:
+        self.settings = settings
+        self.agent = agent or Agent(settings.model_copy(deep=True))
+        self.ingest_lock = threading.Lock()  # one upload at a time writes the knowledge base
+        self._llms: dict[str, LLM] = {}
+        self._turn_lock: asyncio.Lock | None = None
+
+    @property
+    def backends(self) -> tuple[str, ...]:
+        configured = self.settings.llm.backend
+        names = [name for name in BACKENDS if name not in TEST_BACKENDS or name == configured]
+        return tuple(dict.fromkeys([configured, *names]))
+
+    def defaults(self) -> ChatPrefs:
+        return ChatPrefs.of(self.settings)
+
+    def open(self) -> AgentHost:
+        self.agent.open()
+        return self
+
+    def close(self) -> None:
+        self.agent.close_memory()
+        self.agent.close()
+        for llm in self._llms.values():
+            llm.close()
+        self._llms.clear()
+
+    @asynccontextmanager
+    async def turn(self, prefs: ChatPrefs) -> AsyncIterator[Agent]:
+        """The agent set up with these prefs until the block ends (other chats' turns wait)."""
+        if self._turn_lock is None:
+            self._turn_lock = asyncio.Lock()
+        async with self._turn_lock:
+            restore = await asyncio.to_thread(self._apply, prefs)
+            try:
+                yield self.agent
+            finally:
+                restore()
+
+    def _apply(self, prefs: ChatPrefs) -> Callable[[], None]:
+        settings = self.agent.settings
+        saved = (settings.llm.temperature, settings.agent.chain_of_thought, settings.agent.policy)
+        settings.llm.temperature = prefs.temperature
+        settings.agent.chain_of_thought = prefs.chain_of_thought
+        settings.agent.policy = prefs.policy
+        runner = self.agent.turn_runner()
+        model = runner.llm
+        if prefs.backend != self.settings.llm.backend:
+            runner.llm = self._llm(prefs.backend)
+
+        def restore() -> None:
+            settings.llm.temperature, settings.agent.chain_of_thought, settings.agent.policy = saved
+            runner.llm = model
+
+        return restore
+
+    def _llm(self, backend: str) -> LLM:
+        if backend not in self._llms:
+            # llm.model names a model of the configured backend; another backend gets its default
+            llm = create_llm(self.settings.llm.model_copy(update={"backend": backend, "model": None}))
+            llm.open()
+            self._llms[backend] = llm
+        return self._llms[backend]
