@@ -1,10 +1,10 @@
-# congming: `make run` sets up and starts the chat; `make test` sets up and runs the tests.
+# congming: `make run` sets up and starts the chat UI; `make test` sets up and runs the tests.
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run chat test lint bench clean
+.PHONY: setup run ui chat test lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-run: chat
+run: ui
+
+# The chat UI in the browser, http://127.0.0.1:8000 (see README).
+ui: setup
+	$(BIN)/congming ui
 
 chat: setup
 	$(BIN)/congming chat

@@ -12,8 +12,13 @@ from functools import lru_cache
 
 from graph.cjk import CJK_CHAR, has_cjk, jieba_pos_tokenizer
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # Function words plus the small talk of chat replies ("I really like it"), which are not claims.
-EN_STOPWORDS = frozenset("""
+EN_STOPWORDS = frozenset(_words("""
 a about above after again against all also am an and any are aren't as at be because been before
 being below between both but by can can't cannot could couldn't did didn't do does doesn't doing
 don't down during each either else ever every few for from further had hadn't has hasn't have
@@ -34,15 +39,15 @@ favorite favourite favorites favourites best better big new old many another som
 anything everything nothing someone anyone everyone also still even again already always
 never sometimes often usually especially particularly recently currently thanks thank
 please sorry want wanted would've could've should've did don't didn't doesn't isn't
-""".split())
+"""))
 
-ZH_STOPWORDS = frozenset("""
+ZH_STOPWORDS = frozenset(_words("""
 的 了 是 在 和 与 及 或 也 都 就 而 但 并 被 把 对 从 向 为 以 于 之 其 这 那 这个 那个 这些 那些
 一个 一些 有 没有 我 你 他 她 它 我们 你们 他们 她们 自己 什么 哪些 哪个 哪里 哪 谁 多少 几 怎么
 怎样 如何 为什么 吗 呢 吧 啊 呀 哦 嗯 可以 能 会 要 将 已 已经 还 又 很 非常 更 最 不 没 所以 因为
 如果 虽然 但是 然后 以及 等 等等 上 下 中 里 时 时候 之后 之前 目前 当前 根据 关于 通过 进行 表示
 认为 知道 觉得 喜欢 答案 问题 是否 请问 一下 这样 那样 所 其中 此外 同时 以上 以下
-""".split())
+"""))
 
 _EN_WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _SUFFIXES = ("ational", "ization", "ations", "ation", "ments", "ment", "ness", "ings", "ing",
@@ -139,7 +144,7 @@ def zh_content_words(text: str) -> list[str]:
         if not word or word in ZH_STOPWORDS or flag in ("m", "mq", "q") or _ZH_NUMBER_WORD.fullmatch(word):
             continue
         if CJK_CHAR.search(word):
-            if len(word) >= 2 or flag.startswith(("n", "v")) and flag != "v":
+            if len(word) >= 2 or (flag.startswith(("n", "v")) and flag != "v"):
                 words.append(word)
         elif re.fullmatch(r"[A-Za-z][A-Za-z0-9.-]*", word) and word.lower() not in EN_STOPWORDS:
             words.append(word.lower())

@@ -15,10 +15,9 @@ from graph.cjk import cjk_ratio
 Language = Literal["en", "zh"]
 
 # Words after which a full stop does not end an English sentence.
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st mt vs etc e.g i.e inc ltd co corp dept fig no vol jan feb mar apr "
-    "jun jul aug sep sept oct nov dec u.s u.k a.m p.m approx est ca gen col lt sgt rev".split()
-)
+_ABBREVIATIONS = frozenset(re.findall(
+    r"\S+", "mr mrs ms dr prof sr jr st mt vs etc e.g i.e inc ltd co corp dept fig no vol jan feb mar apr "
+    "jun jul aug sep sept oct nov dec u.s u.k a.m p.m approx est ca gen col lt sgt rev"))
 # Sentence ends: CJK terminal punctuation (no space needed), ASCII terminals (followed by a
 # space, a closing quote or bracket, or the end), and line breaks.
 _CJK_END = "。！？；…"

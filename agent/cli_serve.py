@@ -47,7 +47,8 @@ def serve(
     err.print(f"congming API on http://{escape(server.host)}:{server.port}/v1 ({auth}); "
               f"docs at /docs. Loading the model…")
     # one process: the agent keeps each session's working memory in memory
-    uvicorn.run(app, host=server.host, port=server.port, log_level=log_level, workers=1)
+    uvicorn.run(app, host=server.host, port=server.port, log_level=log_level, workers=1,
+                timeout_keep_alive=server.keep_alive_s)
 
 
 def register_serve_command(app: typer.Typer) -> None:

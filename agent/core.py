@@ -87,6 +87,7 @@ class Agent:
         return self
 
     def close(self) -> None:
+        self.close_memory()  # first: its writer uses the knowledge base's graph
         if self._kb is not None and self._owns_kb:
             self._kb.close()
             self._kb, self._ingestor, self._retriever = None, None, None
@@ -199,18 +200,26 @@ class Agent:
         self.open()
         llm = self.llm
         llm.open()
+        self._kb.embed(["warm up"])  # load the embedder now, not on the first message
         reserve = min(self.settings.llm.max_tokens, llm.capabilities.max_context // 4)
         sessions = Sessions(MemoryModelPort(llm), budget=llm.capabilities.max_context - reserve)
         return TurnRunner(llm=llm, settings=self.settings, verifier=Verifier(self._kb.embedder),
-                          sessions=sessions, gather=self._gather)
+                          sessions=sessions, gather=self._gather, memory=self.memory)
 
-    def _gather(self, message: str, user_id: str) -> Gathered:
-        k = self.settings.agent.evidence_k
-        if not k:
-            return Gathered()
-        found = self.retrieve(message, user_id=user_id, k=k)
-        notes = tuple(f"{signal} retrieval skipped: {why}" for signal, why in found.skipped.items())
-        return Gathered(evidence=tuple(_passage(item) for item in found.items), notes=notes)
+    def _gather(self, message: str, user_id: str, session_turns: Sequence[str] = ()) -> Gathered:
+        """Documents, then remembered facts and turns (not those already in the session's
+        context), and the user's strongest facts to pin."""
+        agent, evidence, notes = self.settings.agent, [], ()
+        if agent.evidence_k:
+            found = self.retrieve(message, user_id=user_id, k=agent.evidence_k)
+            evidence += [_passage(item) for item in found.items]
+            notes = tuple(f"{signal} retrieval skipped: {why}" for signal, why in found.skipped.items())
+        memory, pinned = self.memory, []
+        if memory is not None:
+            if agent.memory_k:
+                evidence += memory.recall(user_id, message, k=agent.memory_k, exclude=session_turns)
+            pinned = memory.pinned_facts(user_id, limit=self.settings.memory.pinned_facts)
+        return Gathered(evidence=tuple(evidence), facts=tuple(pinned), notes=notes)
 
     # ---- long-term memory -------------------------------------------------------------
     @property

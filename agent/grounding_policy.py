@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -55,8 +56,11 @@ def annotate(verification: Verification, answer_text: str, unsupported_mark: str
     for check in verification.sentences:
         if not check.claim:
             continue
-        mark = _marks(check.citations) if check.supported else unsupported_mark
+        written = {int(n) for n in re.findall(r"\[(\d+)\]", check.text)}  # marks the model wrote itself
+        new = [n for n in check.citations if n not in written]
+        mark = _marks(new) if check.supported else unsupported_mark
         if not mark:
+            cited += [n for n in check.citations if check.supported]
             continue
         insert_at = _before_terminal(answer_text, check.start, check.end)
         separator = "" if check.supported or has_cjk(check.text) else " "
@@ -64,9 +68,8 @@ def annotate(verification: Verification, answer_text: str, unsupported_mark: str
         cursor = insert_at
         cited += [n for n in check.citations if check.supported]
     pieces.append(answer_text[cursor:])
-    changed = any(c.claim and (c.citations or not c.supported) for c in verification.sentences)
-    return PolicyOutcome("".join(pieces), "annotated" if changed else "kept",
-                         tuple(dict.fromkeys(cited)))
+    text = "".join(pieces)
+    return PolicyOutcome(text, "annotated" if text != answer_text else "kept", tuple(dict.fromkeys(cited)))
 
 
 def _before_terminal(text: str, start: int, end: int) -> int:
@@ -98,10 +101,8 @@ def extractive(verification: Verification, evidence: Sequence[Passage],
     picked = best_evidence(verification, evidence)
     if not picked:
         return None
-    open_quote, close_quote = ("“", "”")
-    lines = [f"{open_quote}{text}{close_quote} [{number}]" for number, text in picked]
-    joiner = "\n" if language == "zh" else "\n"
-    return PolicyOutcome(texts["extractive"] + joiner + joiner.join(lines), "extractive",
+    lines = [f"“{text}” [{number}]" for number, text in picked]
+    return PolicyOutcome(texts["extractive"] + "\n" + "\n".join(lines), "extractive",
                          tuple(dict.fromkeys(number for number, _ in picked)))
 
 
@@ -113,6 +114,8 @@ def apply_policy(verification: Verification, policy: Policy, evidence: Sequence[
     extractive: a grounded answer is kept with its citations; otherwise quote the best
     matching evidence sentences (or abstain when nothing matches).
     abstain: a grounded answer is kept with its citations; otherwise say it does not know.
+    Under both, an answer that does not give what the question asks for (a number, a date)
+    counts as not grounded.
     """
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {POLICIES}, got {policy!r}.")
@@ -120,7 +123,7 @@ def apply_policy(verification: Verification, policy: Policy, evidence: Sequence[
     text = verification.answer or _rebuild(verification)
     if policy == "annotate":
         return annotate(verification, text, texts["unsupported"])
-    if verification.grounded:
+    if verification.grounded and verification.answered:
         return annotate(verification, text, texts["unsupported"])
     if policy == "extractive":
         outcome = extractive(verification, evidence, texts, language)

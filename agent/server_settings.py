@@ -61,6 +61,10 @@ class ServerSettings(BaseModel):
         description="Larger request bodies are refused with 413 (file uploads: knowledge.max_file_mb).",
     )
     model_name: str = Field("congming", min_length=1, description="The model id the API advertises.")
+    keep_alive_s: int = Field(
+        30, ge=1, description="Idle connections are kept this long; longer than clients' own expiry "
+        "(httpx, and so the openai client: 5 s), so a client never reuses a connection as it closes.",
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="Browser origins allowed to call the API (CORS); empty: CORS off."
     )

@@ -9,6 +9,7 @@ never earn a citation.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ _GLUED = re.compile(r"(?<=[a-z0-9)\"”])\.(?=[A-Z])")  # "century.First for Wom
 class Unit:
     passage: int  # 0-based
     text: str
+    pair: bool = False  # two neighbouring sentences joined
 
 
 @dataclass(slots=True)
@@ -95,7 +97,7 @@ class Lexicon:
 def bigrams(text: str) -> list[str]:
     """Neighbouring pairs of tokens (lower-cased words, single CJK characters)."""
     tokens = _TOKEN.findall(_fold(text))
-    return [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
 
 
 def claim_pairs(text: str) -> list[str]:
@@ -120,7 +122,7 @@ def evidence_units(passages: Sequence[str]) -> list[Unit]:
     for index, passage in enumerate(passages):
         sentences = [s.text for s in split_sentences(_GLUED.sub(". ", passage))]
         units += [Unit(index, s) for s in sentences]
-        units += [Unit(index, f"{a} {b}") for a, b in zip(sentences, sentences[1:], strict=False)]
+        units += [Unit(index, f"{a} {b}", True) for a, b in itertools.pairwise(sentences)]
         if not sentences and passage.strip():
             units.append(Unit(index, passage.strip()))
     return units
@@ -130,20 +132,28 @@ def evidence_units(passages: Sequence[str]) -> list[Unit]:
 class EvidenceView:
     passages: tuple[str, ...]
     units: list[Unit]
-    vectors: np.ndarray | None  # unit embeddings, None without an embedder
     evidence: Lexicon
     licensed: Lexicon  # evidence plus question / dialogue context
     per_passage: list[Lexicon]
     unit_words: list[tuple[str, set[str]]]  # each unit's folded text and English stems
+    vectors: np.ndarray | None = None  # embeddings of the single-sentence units, once embedded
 
     @classmethod
-    def build(cls, passages: Sequence[str], context: str, embedder: Embedder | None) -> EvidenceView:
+    def build(cls, passages: Sequence[str], context: str = "") -> EvidenceView:
         units = evidence_units(passages)
-        vectors = embedder.embed([u.text for u in units]) if embedder is not None and units else None
         joined = "\n".join(passages)
         unit_words = [(_fold(u.text), set(en_content_stems(u.text))) for u in units]
-        return cls(tuple(passages), units, vectors, Lexicon.of(joined),
-                   Lexicon.of(joined + "\n" + context), [Lexicon.of(p) for p in passages], unit_words)
+        return cls(tuple(passages), units, Lexicon.of(joined), Lexicon.of(joined + "\n" + context),
+                   [Lexicon.of(p) for p in passages], unit_words)
+
+    @property
+    def sentences(self) -> list[Unit]:
+        return [u for u in self.units if not u.pair]
+
+    def embed(self, embedder: Embedder) -> None:
+        """Embed the evidence sentences (once); only needed for similarity."""
+        if self.vectors is None and self.sentences:
+            self.vectors = embedder.embed([u.text for u in self.sentences])
 
     def together(self, first: str, second: str) -> bool:
         """Whether two words occur in one evidence sentence (or two neighbouring ones)."""
@@ -207,7 +217,7 @@ def measure(sentence: str, vector: np.ndarray | None, view: EvidenceView) -> Sig
     missing_numbers = sum(1 for q in numbers if not view.licensed.has_quantity(q))
     missing_numbers += sum(1 for d in dates if d not in view.licensed.dates)
     pairs = claim_pairs(sentence)
-    links = [(a, b) for a, b in zip(terms, terms[1:], strict=False) if a != b]
+    links = [(a, b) for a, b in itertools.pairwise(terms) if a != b]
     similarity, best = _similarity(vector, view, terms)
     return Signals(
         similarity=similarity, coverage=sum(support) / len(terms) if terms else 1.0,
@@ -215,7 +225,8 @@ def measure(sentence: str, vector: np.ndarray | None, view: EvidenceView) -> Sig
         numbers=len(numbers) + len(dates), missing_numbers=missing_numbers,
         missing_terms=round(len(terms) - sum(support), 3), pairs=len(pairs),
         missing_pairs=sum(1 for p in pairs if p not in view.evidence.bigrams), best_passages=best,
-        cjk=has_cjk(sentence), links=len(links), missing_links=sum(1 for a, b in links if not view.together(a, b)),
+        cjk=has_cjk(sentence), links=len(links),
+        missing_links=sum(1 for a, b in links if not view.together(a, b)),
     )
 
 
@@ -227,10 +238,10 @@ def _similarity(vector: np.ndarray | None, view: EvidenceView,
         return 0.0, ()
     per_passage = np.zeros(count)
     best = 0.0
-    if vector is not None and view.vectors is not None and len(view.units):
+    if vector is not None and view.vectors is not None and len(view.vectors):
         cosines = view.vectors @ vector
         best = float(cosines.max())
-        for unit, cosine in zip(view.units, cosines, strict=True):
+        for unit, cosine in zip(view.sentences, cosines, strict=True):
             per_passage[unit.passage] = max(per_passage[unit.passage], float(cosine))
     if terms:
         per_passage += np.array([sum(lex.has_term(t) for t in terms) / len(terms)

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -83,7 +84,7 @@ def normalise_answer(text: str) -> str:
 
 class TurnRunner:
     def __init__(self, *, llm: LLM, settings: Settings, verifier: Any, sessions: Sessions,
-                 gather: Callable[[str, str], Gathered], memory: Any | None = None,
+                 gather: Callable[[str, str, Sequence[str]], Gathered], memory: Any | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.llm = llm
         self.settings = settings
@@ -116,7 +117,8 @@ class TurnRunner:
 
         t0 = time.perf_counter()
         if given is None:
-            gathered = await asyncio.to_thread(self.gather, text, user_id)
+            in_context = [turn.id for turn in self.sessions.get(user_id, session_id).turns if turn.id]
+            gathered = await asyncio.to_thread(self.gather, text, user_id, in_context)
         else:
             gathered = Gathered(evidence=tuple(given))
         relevant = await asyncio.to_thread(self._relevant, text, gathered.evidence)
@@ -132,26 +134,30 @@ class TurnRunner:
                           evidence=(), verification=None, user_id=user_id, session_id=session_id,
                           turn_id=turn_id, tokens=0, seconds=0.0, notes=gathered.notes)
         else:
-            shown = tuple(gathered.evidence[i] for i in relevant)
-            memory = self.sessions.get(user_id, session_id)
-            context = memory.build(prompts.question_prompt(text) if question else text, facts=gathered.facts, evidence=shown,
-                                   system=prompts.system_prompt(date=self.clock().date().isoformat(),
-                                                                chain_of_thought=agent.chain_of_thought),
-                                   headers=Headers(prompts.message("facts_header"),
-                                                   prompts.message("summary_header"),
-                                                   prompts.message("evidence_header")))
+            # statements get no passages: a small model would talk about them instead of replying
+            shown = tuple(gathered.evidence[i] for i in relevant) if question else ()
+            working = self.sessions.get(user_id, session_id)
+            asked = prompts.question_prompt(text) if question else text
+            # reasoning (and its worked example) only for questions: small talk copies examples
+            system = prompts.system_prompt(date=self.clock().date().isoformat(),
+                                           chain_of_thought=agent.chain_of_thought and question)
+            headers = Headers(prompts.message("facts_header"), prompts.message("summary_header"),
+                              prompts.message("evidence_header"))
+            context = working.build(asked, facts=gathered.facts, evidence=shown, system=system,
+                                    headers=headers)
             messages = [ChatMessage(m.role, m.content) for m in context.messages]
             draft = _Draft()
-            async for event in self._generate(messages, prompts, draft):
-                yield event
+            with self.memory.foreground() if self.memory is not None else nullcontext():
+                async for event in self._generate(messages, prompts, draft):
+                    yield event
             kept_facts = [fact for fact in gathered.facts if fact not in context.dropped_facts]
-            checked = context.evidence + tuple(Passage(fact.text, "memory") for fact in kept_facts)
+            checked = context.evidence + tuple(Passage(f.text, "memory", kind="fact") for f in kept_facts)
             answer, action, verification, citations = await asyncio.to_thread(
                 self._check, draft.answer, checked, text, question, prompts)
             for citation in citations:
                 yield citation
             yield VerificationDone(answer, action, verification)
-            memory.add_turn(text, answer, turn_id=turn_id)
+            working.add_turn(text, answer, turn_id=turn_id)
             reply = Reply(answer=answer, action=action, reasoning=draft.reasoning, language=language,
                           citations=citations, evidence=context.evidence, verification=verification,
                           user_id=user_id, session_id=session_id, turn_id=turn_id, tokens=draft.tokens,
@@ -214,7 +220,7 @@ class TurnRunner:
                prompts: PromptSet) -> tuple[str, str, Any, tuple[Citation, ...]]:
         from agent.verification import apply_policy
 
-        if not question:
+        if not question:  # small talk or a statement: nothing was asked, nothing to check
             return (answer or prompts.message("abstain")), "kept", None, ()
         verification = self.verifier.verify(answer, evidence, question=text)
         outcome = apply_policy(verification, self.settings.agent.policy, evidence, language=prompts.language,

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from agent.claims import Span, split_sentences, strip_citations
 from agent.grounding_policy import PolicyOutcome, apply_policy
 from agent.judge import judge_claims
-from agent.relevance import relevant_passages
+from agent.relevance import answers_question, relevant_passages
 from agent.support import EvidenceView, Signals, measure
 from graph.embedding import Embedder
 from memory.parts import Passage
 
-__all__ = ["PolicyOutcome", "SentenceCheck", "ScoreWeights", "Verification", "Verifier",
-           "apply_policy"]
+__all__ = ["PolicyOutcome", "ScoreWeights", "SentenceCheck", "Verification", "Verifier", "apply_policy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +67,7 @@ class Verification:
     score: float  # 0..1, how well the whole answer is grounded
     grounded: bool
     answer: str = ""  # the text that was verified (offsets refer to it)
+    answered: bool = True  # False when the question asks for a number or date and the answer has none
 
     @property
     def citations(self) -> tuple[int, ...]:
@@ -122,9 +122,10 @@ class Verifier:
         if not spans:
             return Verification((), 0.0, False, answer)
         texts = [strip_citations(span.text) for span in spans]
-        view = EvidenceView.build([p.text for p in evidence], question, self.embedder)
-        vectors = self._embed(texts) if evidence else [None] * len(texts)
-        signals = [measure(text, vector, view) for text, vector in zip(texts, vectors, strict=True)]
+        view = EvidenceView.build([p.text for p in evidence], question)
+        signals = [measure(text, None, view) for text in texts]
+        if evidence:
+            signals = self._with_similarity(texts, signals, view)
         scores = [grounding_score([s], self.weights) if evidence else 0.0 for s in signals]
         overall = grounding_score(signals, self.weights) if evidence else 0.0
         if self.judge is not None and evidence:
@@ -134,16 +135,30 @@ class Verifier:
         if not any(s.is_claim for s in signals):
             overall = 1.0 if evidence else 0.0
         grounded = overall >= self.threshold and all(c.supported for c in checks if c.claim)
-        return Verification(checks, overall, grounded, answer)
+        answered = answers_question(answer, question) if question.strip() else True
+        return Verification(checks, overall, grounded, answer, answered)
 
     def relevant(self, question: str, evidence: Sequence[Passage]) -> tuple[int, ...]:
         """0-based indices of the passages that plausibly hold the answer to ``question``."""
         return relevant_passages(question, [p.text for p in evidence], self.embedder)
 
-    def _embed(self, texts: list[str]):
+    def _with_similarity(self, texts: list[str], signals: list[Signals], view: EvidenceView) -> list[Signals]:
+        """Measure again, with embeddings, the sentences where similarity can change something:
+        English claims not found word for word (a paraphrase may still be supported), and any
+        claim when there are several passages to choose citations from."""
         if self.embedder is None:
-            return [None] * len(texts)
-        return list(self.embedder.embed(texts))
+            return signals
+        several = len(view.passages) > 1
+        wanted = [i for i, s in enumerate(signals)
+                  if s.is_claim and (several or (not s.cjk and s.missing_pairs))]
+        if not wanted:
+            return signals
+        view.embed(self.embedder)
+        vectors = self.embedder.embed([texts[i] for i in wanted])
+        signals = list(signals)
+        for i, vector in zip(wanted, vectors, strict=True):
+            signals[i] = measure(texts[i], vector, view)
+        return signals
 
     def _check(self, span: Span, signals: Signals, score: float) -> SentenceCheck:
         if not signals.is_claim:

@@ -76,7 +76,8 @@ def serve(args: argparse.Namespace) -> int:
 
         llm = FakeLLM([answer_from_evidence])
     app = create_app(settings, Agent(settings, llm=llm))
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", workers=1, timeout_keep_alive=int(os.environ.get("KA", "5")))
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", workers=1,
+                timeout_keep_alive=settings.server.keep_alive_s)
     return 0
 
 

@@ -94,7 +94,8 @@ def test_statements_are_answered_without_verification(settings):
     agent, _ = make_agent(settings, ["Nice, I will keep that in mind."])
     with agent:
         reply = agent.chat("My sister Lin lives in Hangzhou.")
-    assert (reply.action, reply.verification, reply.answer) == ("kept", None, "Nice, I will keep that in mind.")
+    assert (reply.action, reply.verification) == ("kept", None)
+    assert reply.answer == "Nice, I will keep that in mind."
 
 
 def test_reasoning_is_never_fed_into_later_turns(settings):
@@ -107,7 +108,8 @@ def test_reasoning_is_never_fed_into_later_turns(settings):
     assert "SECRET-THOUGHT" not in second
 
 
-def test_sessions_are_separate(settings):
+def test_sessions_have_their_own_working_memory(settings):
+    settings.memory.enabled = False  # long-term memory is shared across sessions by design
     agent, llm = make_agent(settings, ["Answer: Noted."])
     with agent:
         agent.chat("I like green tea.", session_id="a")
@@ -200,13 +202,32 @@ async def test_chat_is_safe_inside_a_running_event_loop(settings):
         assert (await agent.achat("Hello again.")).answer == "Hi."
 
 
-def test_memory_scheduled_is_emitted_when_long_term_memory_is_on(settings):
+def test_each_turn_is_scheduled_for_long_term_memory(settings):
     agent, _ = make_agent(settings, ["Answer: Noted."])
     with agent:
         events = events_of(agent, "I like tea.")
     scheduled = [event for event in events if isinstance(event, MemoryScheduled)]
-    reply = events[-1].reply
-    if agent.turn_runner().memory is None:
-        assert scheduled == [] and reply.memory_job is None
-    else:
-        assert len(scheduled) == 1 and reply.memory_job == scheduled[0].job_id
+    assert len(scheduled) == 1 and events[-1].reply.memory_job == scheduled[0].job_id
+    assert type(events[-2]) is MemoryScheduled
+
+
+def test_what_the_user_said_is_recalled_in_a_later_session_and_only_for_them(settings):
+    agent, llm = make_agent(settings, ["Answer: Noted.", "Answer: Lin lives in Hangzhou."])
+    with agent:
+        agent.chat("My sister Lin lives in Hangzhou.", user_id="ann", session_id="monday")
+        assert agent.memory.drain(timeout=60)
+        reply = agent.chat("Where does my sister Lin live?", user_id="ann", session_id="tuesday")
+        stranger = agent.chat("Where does my sister Lin live?", user_id="bob", session_id="tuesday")
+    prompt = "\n".join(m.content for m in llm.prompts[1])
+    assert "Hangzhou" in prompt and not reply.abstained and "Hangzhou" in reply.answer
+    assert any(c.passage.kind in ("fact", "turn") for c in reply.citations)
+    assert stranger.abstained and len(llm.prompts) == 2  # bob's question never reached the model
+
+
+def test_with_memory_off_nothing_is_scheduled(settings):
+    settings.memory.enabled = False
+    agent, _ = make_agent(settings, ["Answer: Noted."])
+    with agent:
+        events = events_of(agent, "I like tea.")
+    assert not any(isinstance(event, MemoryScheduled) for event in events)
+    assert events[-1].reply.memory_job is None

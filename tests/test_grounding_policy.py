@@ -48,7 +48,8 @@ def test_extractive_quotes_the_best_evidence_when_not_grounded(verify):
     outcome = apply_policy(verify("The Eiffel Tower was completed in 1925."), "extractive", EVIDENCE)
     assert outcome.action == "extractive"
     assert outcome.text.startswith(MESSAGES["en"]["extractive"])
-    assert "“It was completed in 1889.” [1]" in outcome.text or "“The Eiffel Tower is in Paris.” [1]" in outcome.text
+    quoted = ("“It was completed in 1889.” [1]", "“The Eiffel Tower is in Paris.” [1]")
+    assert any(quote in outcome.text for quote in quoted)
     assert outcome.citations[0] == 1
 
 
@@ -81,3 +82,19 @@ def test_unknown_policy_or_language_is_refused(verify):
         apply_policy(verify("It is in Paris."), "guess", EVIDENCE)
     with pytest.raises(ValueError, match="language"):
         apply_policy(verify("It is in Paris."), "abstain", EVIDENCE, language="fr")
+
+
+def test_an_answer_without_the_number_asked_for_is_not_kept():
+    evidence = (Passage("The iPhone SE 3 starts at 429 dollars."),)
+    verifier = Verifier(HashEmbedder())
+    question = "How much does the iPhone SE 3 cost?"
+    copied = verifier.verify("The iPhone SE 3 starts at", evidence, question=question)
+    assert copied.grounded and not copied.answered
+    assert apply_policy(copied, "abstain", evidence).action == "abstained"
+    assert apply_policy(copied, "annotate", evidence).action == "annotated"
+    real = verifier.verify("The iPhone SE 3 starts at 429 dollars.", evidence, question=question)
+    assert real.grounded and real.answered
+    zh = (Passage("iPhone SE 3的起售价为3499元。"),)
+    copied_zh = verifier.verify("起售价比：iPhone SE 3", zh, question="iPhone SE 3的起售价是多少？")
+    assert not copied_zh.answered
+    assert apply_policy(copied_zh, "abstain", zh, language="zh").action == "abstained"

@@ -4,6 +4,8 @@ scripted FakeLLM answering from the evidence it is given, its embedder the hash 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from agent.errors import ConfigError
@@ -169,7 +171,8 @@ def test_streaming_sends_reasoning_live_then_the_final_answer_and_citations(serv
     assert final["citations"][0]["number"] == 1 and final["congming"]["action"] in ("kept", "annotated")
     assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] > 0
     plain = client.post(CHAT, json=ask("Where does Lin live?"), headers=auth(KEY_ALICE)).json()
-    assert plain["choices"][0]["message"]["content"] == content[0]
+    # asked again, the answer may also cite the remembered first turn
+    assert without_marks(plain["choices"][0]["message"]["content"]) == without_marks(content[0])
 
 
 def test_a_streamed_draft_the_verifier_rejects_never_reaches_the_client(serve):
@@ -269,7 +272,8 @@ def test_a_session_header_keeps_working_memory_apart(serve):
     client.post(CHAT, json=ask("I like long walks."), headers=headers)
     assert "teal" in "\n".join(m.content for m in llm.prompts[-1])
     client.post(CHAT, json=ask("I like long walks."), headers={**auth(KEY_ALICE), "X-Session-Id": "two"})
-    assert "teal" not in "\n".join(m.content for m in llm.prompts[-1])
+    # the turn itself stays in session one (long-term memory may still know the fact)
+    assert "My favourite colour is teal." not in "\n".join(m.content for m in llm.prompts[-1])
     client.post(CHAT, json=ask("I like long walks."), headers={**auth(KEY_BOB), "X-Session-Id": "one"})
     assert "teal" not in "\n".join(m.content for m in llm.prompts[-1])
     assert_error(client.post(CHAT, json=ask("hi"), headers={**auth(KEY_ALICE), "X-Session-Id": " "}), 400,
@@ -394,3 +398,7 @@ def test_congming_serve_refuses_a_public_address_without_keys(clean_env):
     result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--port", "0"])
     assert result.exit_code == 2
     assert "without API keys" in result.output
+
+
+def without_marks(text: str) -> str:
+    return re.sub(r"\s*(\[\d+\])+", "", text)

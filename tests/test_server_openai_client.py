@@ -4,6 +4,8 @@ evidence it is given, so what a user gets back shows what retrieval let it see."
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -76,7 +78,8 @@ def test_a_streamed_completion_ends_with_the_same_final_text(running):
             finish = choice.finish_reason or finish
     assert finish == "stop" and usage.completion_tokens > 0
     assert "".join(reasoning).strip() == "Evidence [1] answers this."
-    assert "".join(content) == ask(client, LOCKER_QUESTION).choices[0].message.content
+    again = ask(client, LOCKER_QUESTION).choices[0].message.content  # may also cite the remembered turn
+    assert re.sub(r"\s*(\[\d+\])+", "", "".join(content)) == re.sub(r"\s*(\[\d+\])+", "", again)
     assert "4417" in "".join(content)
 
 

@@ -42,6 +42,9 @@ def test_retrieval_lists_what_was_found_which_is_relevant_facts_and_notes():
                           notes=("graph skipped: Neo4j is down",))
     text = retrieval_markdown(event, EN)
     assert text.startswith("Found 2 passage(s) and 1 fact(s) about you in 0.25 s.")
+    heading = RetrievalDone((Passage("# Lin\n\nLin lives in Hangzhou.", "Lin", "c1"),), (), (0,), 0.5)
+    assert retrieval_markdown(heading, EN) == ("Found 1 passage(s) in 0.50 s.\n\n**Passages**\n\n"
+                                               "1. **Lin** (relevant): Lin Lin lives in Hangzhou.")
     assert "1. **Lin** (relevant): Lin lives in \\*Hangzhou\\*." in text
     assert "2. **Quokkas** (not used)" in text
     assert "- The user likes tea." in text and "Note: graph skipped: Neo4j is down" in text
@@ -241,3 +244,53 @@ def test_the_knowledge_graph_around_a_topic_is_drawn(settings):
     positions = spring_layout(4, [(0, 1), (1, 2)])
     assert positions.shape == (4, 2) and abs(positions).max() <= 1.0
     assert (spring_layout(4, [(0, 1), (1, 2)]) == positions).all()
+
+
+def test_congming_ui_refuses_to_listen_beyond_loopback_without_a_login(clean_env, tmp_path):
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    clean_env.setenv("CONGMING_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(app, ["ui", "--host", "0.0.0.0"])
+    assert result.exit_code == 2
+    assert "without a login" in result.output and "ui.passwords" in result.output
+    assert not (tmp_path / "data" / "ui").exists()  # nothing was written, nothing started
+
+
+def test_the_fake_model_can_be_scripted_from_settings_for_whole_app_tests(tmp_path):
+    from agent.errors import ConfigError
+    from agent.llm import ChatMessage, GenerationOptions, create_llm
+    from agent.settings import LLMSettings
+
+    script = tmp_path / "replies.json"
+    script.write_text(json.dumps(["Answer: first.", "Answer: again."]), encoding="utf-8")
+    llm = create_llm(LLMSettings(backend="fake", model=str(script)))
+    llm.open()
+    ask = [ChatMessage("user", "hi")]
+    replies = ["".join(llm.stream(ask, GenerationOptions(max_tokens=50))) for _ in range(3)]
+    assert replies == ["Answer: first.", "Answer: again.", "Answer: again."]
+    assert "".join(create_llm(LLMSettings(backend="fake")).stream(ask, GenerationOptions())) == "Echo: hi"
+    script.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ConfigError, match="JSON file with a list of reply strings"):
+        create_llm(LLMSettings(backend="fake", model=str(script))).open()
+
+
+def test_what_is_remembered_is_listed_and_forget_finds_facts_by_words_or_id():
+    from ui.memory_view import matching_facts, memories_markdown
+
+    def fact(fact_id, sentence, strength, ended=None):
+        return SimpleNamespace(id=fact_id, text=sentence, strength=strength, valid_to=ended,
+                               describe=lambda: sentence)
+
+    facts = [fact("fact-1", "The user lives in Hangzhou.", 0.75),
+             fact("fact-2", "The user likes *green* tea.", 0.5, datetime(2026, 3, 1))]
+    shown = memories_markdown(facts, EN)
+    assert shown.splitlines() == ["What I remember about you:", "",
+                                  "- The user lives in Hangzhou. _(strength 75%)_",
+                                  "- The user likes \\*green\\* tea. "
+                                  "_(strength 50%, no longer true since 2026-03-01)_"]
+    assert memories_markdown([], ZH) == "我还不记得关于你的任何事。"
+    assert [f.id for f in matching_facts(facts, "hangzhou")] == ["fact-1"]
+    assert [f.id for f in matching_facts(facts, "fact-2")] == ["fact-2"]
+    assert matching_facts(facts, "Paris") == [] and matching_facts(facts, "  ") == []

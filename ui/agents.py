@@ -60,6 +60,7 @@ class AgentHost:
         self.settings = settings
         self.agent = agent or Agent(settings.model_copy(deep=True))
         self.ingest_lock = threading.Lock()  # one upload at a time writes the knowledge base
+        self._open_lock = threading.Lock()  # chats starting together open the agent once
         self._llms: dict[str, LLM] = {}
         self._turn_lock: asyncio.Lock | None = None
 
@@ -73,7 +74,8 @@ class AgentHost:
         return ChatPrefs.of(self.settings)
 
     def open(self) -> AgentHost:
-        self.agent.open()
+        with self._open_lock:
+            self.agent.open()
         return self
 
     def close(self) -> None:

@@ -75,5 +75,5 @@ async def on_settings_update(values: dict[str, Any]) -> None:
     await chat.settings_changed(values)
 
 
-for _name in ("show_graph", "show_memories", "forget_fact", "forget_all"):
+for _name in ("show_graph", "show_memories", "remember_this", "forget_fact", "forget_all"):
     cl.action_callback(_name)(chat.action)

@@ -14,6 +14,7 @@ from chainlit.input_widget import Select, Slider, Switch
 from agent.core import Agent
 from agent.errors import CongmingError
 from agent.graph_view import graph_around
+from agent.language import asks_question
 from agent.settings import DEFAULT_USER_ID, Settings
 from ui import memory_view
 from ui.agents import POLICIES, AgentHost, ChatPrefs
@@ -79,6 +80,9 @@ class ChatApp:
             cl.Action(name="show_graph", payload={"topic": topic}, label=text("action_graph"),
                       icon="network"),
             cl.Action(name="show_memories", payload={}, label=text("action_memories"), icon="brain")]
+        if not asks_question(content):  # a statement: offer to remember it now
+            actions.append(cl.Action(name="remember_this", payload={"text": content.strip()[:2000]},
+                                     label=text("action_remember"), icon="bookmark-plus"))
         try:
             async with self.host.turn(self.prefs()) as agent:
                 events = agent.stream(content, user_id=user_id, session_id=cl.context.session.thread_id)
@@ -126,10 +130,14 @@ class ChatApp:
                 await self.graph(agent, user_id, str(action.payload.get("topic", "")), text)
             case "show_memories":
                 await memory_view.show_memories(agent, user_id, text)
+            case "remember_this":
+                await memory_view.remember(agent, user_id, str(action.payload.get("text", "")), text)
             case "forget_fact":
                 await memory_view.forget_fact(agent, user_id, str(action.payload.get("fact_id", "")), text)
             case "forget_all":
                 await memory_view.confirm_forget_all(agent, user_id, text)
+                # asking marks the chat busy again afterwards; an action has no task to end it
+                await cl.context.emitter.task_end()
 
 
 def settings_widgets(prefs: ChatPrefs, backends: tuple[str, ...], text: UIText) -> list:

@@ -71,8 +71,11 @@ def graph_figure(view: GraphView, title: str):
             marker={"size": [22 if view.nodes[i].hops == 0 else 13 for i in members],
                     "color": PALETTE[t % len(PALETTE)], "line": {"width": 1, "color": "#fff"}}))
     figure = go.Figure(traces)
-    figure.update_layout(title={"text": title, "font": {"size": 14}},
-                         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                         xaxis={"visible": False}, yaxis={"visible": False}, height=460,
-                         legend={"orientation": "h"}, plot_bgcolor="rgba(0,0,0,0)")
+    # transparent, mid-grey text: readable in the light and the dark theme
+    figure.update_layout(title={"text": title, "font": {"size": 14}}, font={"color": "#8a8a8a"},
+                         margin={"l": 10, "r": 10, "t": 40, "b": 10}, height=460,
+                         xaxis={"visible": False, "range": [-1.25, 1.25]},
+                         yaxis={"visible": False, "range": [-1.2, 1.25]},
+                         legend={"orientation": "h"}, plot_bgcolor="rgba(0,0,0,0)",
+                         paper_bgcolor="rgba(0,0,0,0)")
     return figure

@@ -110,8 +110,12 @@ async def forget(agent: Agent, user_id: str, what: str, text: UIText) -> None:
 
 
 async def forget_fact(agent: Agent, user_id: str, fact_id: str, text: UIText) -> None:
-    facts = {f.id: f for f in await asyncio.to_thread(agent.memories, user_id=user_id)}
-    removed = await asyncio.to_thread(agent.forget, fact_id, user_id=user_id)
+    try:
+        facts = {f.id: f for f in await asyncio.to_thread(agent.memories, user_id=user_id)}
+        removed = await asyncio.to_thread(agent.forget, fact_id, user_id=user_id)
+    except CongmingError as exc:
+        await cl.ErrorMessage(content=text("memory_unavailable", error=exc)).send()
+        return
     fact = facts.get(fact_id)
     if removed and fact is not None:
         await cl.Message(content=text("forgot", fact=md_escape(fact_sentence(fact)))).send()

@@ -15,8 +15,12 @@ from ui.text import UIText
 SNIPPET_CHARS = 220
 
 
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
+
+
 def one_line(text: str, limit: int = SNIPPET_CHARS) -> str:
-    flat = " ".join(text.split())
+    """A passage as one short line (Markdown heading marks dropped)."""
+    flat = " ".join(_HEADING.sub("", text).split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
@@ -50,7 +54,8 @@ def retrieval_markdown(event: RetrievalDone, text: UIText) -> str:
     if not event.evidence and not event.facts:
         lines = [text("found_nothing")]
     else:
-        lines = [text("found", passages=len(event.evidence), facts=len(event.facts), seconds=event.seconds)]
+        key = "found_with_facts" if event.facts else "found"
+        lines = [text(key, passages=len(event.evidence), facts=len(event.facts), seconds=event.seconds)]
     if event.evidence:
         lines += ["", f"**{text('passages_header')}**", ""]
         relevant = set(event.relevant)

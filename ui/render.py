@@ -53,11 +53,14 @@ class TurnRenderer:
         self._answer_sent = False
 
     async def start(self) -> None:
-        """Open the retrieval step before the agent starts, so the search shows as running."""
+        """Open the retrieval step before the agent starts, so the search shows as running.
+
+        Steps are shown by streaming and saved once, by their last update: Chainlit saves each
+        send/update in a task of its own, and two saves of one step may land in either order."""
         self.retrieval = cl.Step(name=self.text("retrieval_step"), type="retrieval", show_input=False,
                                  parent_id=current_run_id())
         self.retrieval.start = utc_now()
-        await self.retrieval.send()
+        await self.retrieval.stream_token(self.text("searching"), is_sequence=True)
 
     async def handle(self, event: Event) -> None:
         match event:

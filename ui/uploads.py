@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import queue
 import re
 import shutil
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -47,23 +49,33 @@ def keep_upload(name: str, path: str | Path, folder: Path) -> Path:
 
 
 async def run_with_progress(work: Callable[[Callable[[Any], None]], Any],
-                            on_item: Callable[[Any], Awaitable[None]]) -> Any:
+                            on_item: Callable[[Any], Awaitable[None]], *, poll_s: float = 0.2) -> Any:
     """Run ``work(report)`` in a thread; each ``report(item)`` it makes is awaited as ``on_item(item)``
-    on this loop, in order, while it runs. Returns what ``work`` returned."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue = asyncio.Queue()
-    task = asyncio.ensure_future(asyncio.to_thread(work, lambda item: loop.call_soon_threadsafe(
-        queue.put_nowait, item)))
-    while not task.done():
-        getter = asyncio.ensure_future(queue.get())
-        done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
-        if getter in done:
-            await on_item(getter.result())
-        else:
-            getter.cancel()
-    while not queue.empty():
-        await on_item(queue.get_nowait())
-    return task.result()
+    on this loop, in order, while it runs. Returns what ``work`` returned (or raises what it raised).
+
+    The loop polls a thread-safe queue instead of being woken from the thread: under Chainlit's
+    nested event loop (nest_asyncio) such wake-ups were seen to get lost during the first upload."""
+    items: queue.SimpleQueue = queue.SimpleQueue()
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work(items.put)
+        except BaseException as exc:  # re-raised on the loop
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="congming-ui-work", daemon=True)
+    thread.start()
+    while True:
+        alive = thread.is_alive()
+        while not items.empty():
+            await on_item(items.get_nowait())
+        if not alive:
+            break
+        await asyncio.sleep(poll_s)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 def outcome_line(outcome: FileOutcome, name: str, text: UIText) -> str:
@@ -79,14 +91,13 @@ async def ingest_uploads(agent: Agent, files: list[tuple[str, Path]], *, user_id
     names = {str(path.resolve()): name for name, path in files}
     step = cl.Step(name=text("ingest_step"), type="tool", show_input=False, parent_id=current_run_id())
     step.start = utc_now()
-    step.output = text("ingest_start", files=len(files))
-    await step.send()
+    await step.stream_token(text("ingest_start", files=len(files)), is_sequence=True)  # saved at the end
     lines: list[str] = []
 
     async def show(outcome: FileOutcome) -> None:
         lines.append(outcome_line(outcome, names.get(outcome.source, Path(outcome.source).name), text))
-        step.output = "\n".join([text("ingest_progress", done=len(lines), files=len(files)), "", *lines])
-        await step.update()
+        progress = "\n".join([text("ingest_progress", done=len(lines), files=len(files)), "", *lines])
+        await step.stream_token(progress, is_sequence=True)
 
     def work(report: Callable[[FileOutcome], None]) -> IngestReport:
         with lock:

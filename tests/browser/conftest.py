@@ -21,7 +21,7 @@ CHROMIUM = os.environ.get("CONGMING_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 USERS = {"alice": "alice-password", "bob": "bob-password"}
 REPLY = ("Reasoning: Evidence [1] says the Zephyr lamp was invented by Mira Okafor in 1931. "
-         "Answer: Mira Okafor invented the Zephyr lamp in 1931 [1].")
+         "Answer: The Zephyr lamp was invented by Mira Okafor in 1931 [1].")
 
 
 def _free_port() -> int:
@@ -74,6 +74,13 @@ class UIServer:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self._listening():  # Chainlit itself may take a moment
+            time.sleep(0.2)
+
+    def _listening(self) -> bool:
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", self.port)) == 0
 
 
 @pytest.fixture(scope="module")

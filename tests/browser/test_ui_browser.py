@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import USERS
+from tests.browser.conftest import ARTIFACTS, USERS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 DOCUMENT = "# Zephyr lamp\n\nThe Zephyr lamp was invented by Mira Okafor in 1931 in Lagos. It burns palm oil."
 QUESTION = "Who invented the Zephyr lamp?"
 ANSWER = '[data-step-type="assistant_message"]'
+COMMAND_MENU = {"memories": "Show what I remember about you",
+                "graph": "Show the knowledge graph around a topic"}
 WAIT_MS = 120_000  # the first turn loads the entity extractor; 2 shared cores in CI
 
 # Records every text an answer message shows while it changes, to see it stream.
@@ -32,7 +34,14 @@ def login(page, server, user: str) -> None:
     page.fill("#email", user)
     page.fill("#password", USERS[user])
     page.click("button[type=submit]")
-    page.wait_for_selector("#chat-input", timeout=WAIT_MS)
+    page.wait_for_selector("#command-button", timeout=WAIT_MS)  # the chat has started: commands are set
+
+
+def attach(page, path) -> None:
+    """Add a file to the next message, as the paperclip does; returns once it is uploaded."""
+    with page.expect_response(lambda r: r.url.endswith("/project/file") or "/project/file?" in r.url):
+        page.set_input_files("#upload-button-input", str(path))
+    page.get_by_text(path.name).first.wait_for()
 
 
 def send(page, text: str) -> None:
@@ -40,9 +49,25 @@ def send(page, text: str) -> None:
     page.keyboard.press("Enter")
 
 
+def command(page, name: str, argument: str = "") -> None:
+    """Pick a command as a user does: type / and its name, Enter picks it from the menu."""
+    page.fill("#chat-input", "")
+    page.type("#chat-input", f"/{name}")
+    page.get_by_text(COMMAND_MENU[name]).first.wait_for()
+    page.keyboard.press("Enter")
+    if argument:
+        page.type("#chat-input", argument)
+    page.keyboard.press("Enter")
+
+
 def answer_with(page, text: str):
     locator = page.locator(ANSWER, has_text=text).last
-    locator.wait_for(timeout=WAIT_MS)
+    try:
+        locator.wait_for(timeout=WAIT_MS)
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "timed-out.png"), full_page=True)
+        raise
     return locator
 
 
@@ -62,12 +87,11 @@ def test_upload_ask_cite_reason_remember_and_forget(ui_server, chromium, shots, 
 
     document = tmp_path / "zephyr.md"
     document.write_text(DOCUMENT, encoding="utf-8")
-    page.set_input_files("#upload-button-input", str(document))
-    page.get_by_text("zephyr.md").first.wait_for()
+    attach(page, document)
     send(page, QUESTION)
     answer_with(page, "Read 1 of 1 file(s)")
     answer = answer_with(page, "Sources:")
-    assert "Mira Okafor invented the Zephyr lamp in 1931" in answer.inner_text()
+    assert "The Zephyr lamp was invented by Mira Okafor in 1931" in answer.inner_text()
     seen = page.evaluate("window.__answerTexts")
     drafts = [text for text in seen if "Mira Okafor" in text and "Sources:" not in text]
     assert drafts, f"the answer never showed as a draft before its final form: {seen}"
@@ -84,9 +108,10 @@ def test_upload_ask_cite_reason_remember_and_forget(ui_server, chromium, shots, 
     page.wait_for_timeout(500)  # the steps finish opening (an animation) before the screenshot
     shots(page, "reasoning-and-retrieval")
 
-    send(page, "/remember I live in Hangzhou")
+    send(page, "I live in Hangzhou.")  # a statement: its answer offers to remember it
+    page.locator(ANSWER).last.get_by_role("button", name="Remember this").click()
     answer_with(page, "I will remember")
-    send(page, "/memories")
+    command(page, "memories")
     memories = answer_with(page, "What I remember about you")
     assert "Hangzhou" in memories.inner_text()
     shots(page, "memories")
@@ -94,23 +119,26 @@ def test_upload_ask_cite_reason_remember_and_forget(ui_server, chromium, shots, 
     memories.get_by_role("button", name="Forget everything").click()
     page.get_by_role("button", name="Yes, forget everything").click()
     answer_with(page, "I have forgotten everything I remembered about you")
-    send(page, "/memories")
+    command(page, "memories")
     answer_with(page, "I do not remember anything about you yet.")
     shots(page, "forgotten")
 
-    send(page, "/graph Zephyr lamp")
+    command(page, "graph", "Zephyr lamp")
     graph = answer_with(page, "Knowledge graph around")
     graph.locator(".js-plotly-plot, .plotly").first.wait_for(timeout=WAIT_MS)
     shots(page, "graph")
     context.close()
 
 
-def test_history_survives_a_restart_and_each_user_sees_only_their_own(ui_server, chromium, shots):
+def test_history_survives_a_restart_and_each_user_sees_only_their_own(ui_server, chromium, shots, tmp_path):
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     login(page, ui_server, "alice")
-    send(page, "What colour is the Zephyr lamp's flame?")
-    page.locator(ANSWER).last.wait_for(timeout=WAIT_MS)
+    document = tmp_path / "zephyr.md"
+    document.write_text(DOCUMENT, encoding="utf-8")
+    attach(page, document)
+    send(page, "Who invented it, the Zephyr lamp?")
+    answer_with(page, "Sources:")
     context.close()
 
     ui_server.stop()
@@ -119,19 +147,23 @@ def test_history_survives_a_restart_and_each_user_sees_only_their_own(ui_server,
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     login(page, ui_server, "alice")
-    page.get_by_text("What colour is the Zephyr").first.click()
-    page.locator(ANSWER).first.wait_for(timeout=WAIT_MS)
+    page.get_by_text("Who invented it, the Zephyr").first.click()
+    answer = answer_with(page, "Sources:")
+    assert "The Zephyr lamp was invented by Mira Okafor in 1931" in answer.inner_text()
+    answer.locator("a.element-link", has_text="[1]").first.click()  # the citation, kept on disk
+    page.get_by_text("It burns palm oil.").first.wait_for()
+    page.get_by_role("button", name="Used Retrieval").click()  # the steps were kept too
+    page.get_by_text("(relevant)").first.wait_for()
+    page.wait_for_timeout(500)  # the step finishes opening (an animation) before the screenshot
     shots(page, "alice-history-after-restart")
     context.close()
 
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     login(page, ui_server, "bob")
-    page.get_by_text("No threads found").wait_for()
+    assert page.get_by_text("Who invented it, the Zephyr").count() == 0  # alice's thread is not listed
     send(page, QUESTION)
-    answer = page.locator(ANSWER).last
-    answer.wait_for(timeout=WAIT_MS)
-    page.get_by_text("I don't know").first.wait_for(timeout=WAIT_MS)
+    answer_with(page, "I don't know")
     assert "Mira Okafor" not in page.inner_text("body")  # alice's document is not bob's
     shots(page, "bob-sees-nothing-of-alice")
     context.close()
