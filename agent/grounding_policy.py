@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from agent.claims import Language, split_sentences
+from agent.errors import ConfigError, InputError
 from agent.support import sentence_terms
 from graph.cjk import has_cjk
 from memory.parts import Passage
@@ -42,7 +43,7 @@ class PolicyOutcome:
 
 def _messages(language: str, overrides: Mapping[str, str] | None) -> dict[str, str]:
     if language not in MESSAGES:
-        raise ValueError(f"language must be one of {sorted(MESSAGES)}, got {language!r}.")
+        raise InputError(f"language must be one of {sorted(MESSAGES)}, got {language!r}.")
     return {**MESSAGES[language], **(overrides or {})}
 
 
@@ -118,7 +119,7 @@ def apply_policy(verification: Verification, policy: Policy, evidence: Sequence[
     counts as not grounded.
     """
     if policy not in POLICIES:
-        raise ValueError(f"policy must be one of {POLICIES}, got {policy!r}.")
+        raise ConfigError(f"policy must be one of {POLICIES}, got {policy!r}; set CONGMING_AGENT__POLICY.")
     texts = _messages(language, messages)
     text = verification.answer or _rebuild(verification)
     if policy == "annotate":

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.claims import Span, split_sentences, strip_citations
+from agent.errors import ConfigError
 from agent.grounding_policy import PolicyOutcome, apply_policy
 from agent.judge import judge_claims
 from agent.relevance import answers_question, relevant_passages
@@ -111,7 +112,8 @@ class Verifier:
     def __init__(self, embedder: Embedder | None = None, *, threshold: float = DEFAULT_THRESHOLD,
                  judge=None, weights: ScoreWeights = DEFAULT_WEIGHTS) -> None:
         if not 0.0 <= threshold <= 1.0:
-            raise ValueError(f"threshold must be between 0 and 1, got {threshold}.")
+            raise ConfigError(f"The verifier threshold must be between 0 and 1, got {threshold}; "
+                              "0.5 is the calibrated default.")
         self.embedder = embedder
         self.threshold = threshold
         self.judge = judge

@@ -138,3 +138,17 @@ def test_a_turn_needs_ids_and_text(memory):
         memory.store(turn("ann", "", "t1", "hello"))
     with pytest.raises(InputError):
         memory.store(Episode("ann", "s1", "t1", T0, (("user", "  "),)))
+
+
+def test_forget_compacts_an_hnsw_index_so_no_vector_is_left_behind(tmp_path):
+    with KnowledgeBase(tmp_path / "memory", HashEmbedder(), hnsw_threshold=4) as kb:
+        memory = EpisodicMemory(kb)
+        for i in range(8):
+            memory.store(turn("ann", "s1", f"t{i}", f"turn number {i} about topic {i}"))
+        index = kb.vectors("ann")
+        assert index.kind == "hnsw"
+
+        assert memory.forget("ann", memory.episodes("ann")[0].id)
+
+        assert index.tombstones == 0 and len(index) == 7
+        assert index.compact() == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from agent.errors import ConfigError, InputError
 from agent.grounding_policy import MESSAGES, PolicyOutcome
 from agent.verification import Verifier, apply_policy
 from graph.embedding import HashEmbedder
@@ -78,9 +79,9 @@ def test_empty_answer_abstains_and_small_talk_is_kept(verify):
 
 
 def test_unknown_policy_or_language_is_refused(verify):
-    with pytest.raises(ValueError, match="policy"):
+    with pytest.raises(ConfigError, match="policy"):
         apply_policy(verify("It is in Paris."), "guess", EVIDENCE)
-    with pytest.raises(ValueError, match="language"):
+    with pytest.raises(InputError, match="language"):
         apply_policy(verify("It is in Paris."), "abstain", EVIDENCE, language="fr")
 
 

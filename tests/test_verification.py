@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from agent.errors import ConfigError
 from agent.verification import SentenceCheck, Verification, Verifier
 from graph.embedding import HashEmbedder, SentenceTransformerEmbedder
 from memory.parts import Passage
@@ -115,7 +116,7 @@ def test_chinese_numerals_agree_with_digits(verifier):
 
 
 def test_threshold_must_be_a_probability():
-    with pytest.raises(ValueError, match="between 0 and 1"):
+    with pytest.raises(ConfigError, match="between 0 and 1"):
         Verifier(threshold=1.5)
 
 
