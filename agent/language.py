@@ -9,8 +9,12 @@ from graph.cjk import cjk_ratio
 _EN_QUESTION_START = re.compile(
     r"^\s*(what|who|whom|whose|when|where|why|how|which|is|are|was|were|do|does|did|can|could|"
     r"should|would|will|has|have|had|tell me|list|name|explain|describe)\b", re.IGNORECASE)
-_ZH_QUESTION = re.compile(r"[吗呢]\s*[。？?！!]?\s*$|什么|谁|哪|几[个年月天号岁次]|多少|怎么|怎样|如何|"
-                          r"为什么|为何|何时|是否|是不是|有没有|请问|告诉我|介绍")
+_ZH_QUESTION = re.compile(
+    r"[吗呢]\s*[。？?！!]?\s*$|什么|谁|哪|几[个位名人次年月天日号周岁家块张条件本只枚届场座]|多少|怎么|怎样|如何|"
+    r"为什么|为何|何时|是否|是不是|有没有|请问|告诉我|介绍|"
+    # search-box queries: a noun phrase naming what is wanted ("北京冬奥会开幕时间")
+    r"多[长高大远久重深宽]|(数量|数目|时间|日期|人数|人次|名单|名字|名称|冠军|金牌|得主|地点|举办地|国家|导演|作者|"
+    r"价格|售价|票房|量|率|营收|收入|金额|排名|比分|成绩|震级|点数|原因|结果|最佳影片奖?)\s*$")
 
 
 def detect_language(text: str) -> str:

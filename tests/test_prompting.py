@@ -42,6 +42,8 @@ def test_language_detection(text, language):
 @pytest.mark.parametrize(("text", "question"), [
     ("Where does Lin live?", True), ("what is BM25", True), ("Tell me about the Nile", True),
     ("林住在哪里", True), ("你喜欢什么", True), ("他去过上海吗", True), ("长江有多长？", True),
+    ("北京冬奥会澳大利亚运动员数量", True), ("全国政协十三届五次会议闭幕时间", True),
+    ("张家口赛区共产生了几块金牌", True),
     ("My sister Lin lives in Hangzhou.", False), ("thanks!", False), ("我搬到上海了。", False),
 ])
 def test_questions_are_told_from_statements(text, question):
