@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from agent.errors import CongmingError
+from agent.errors import ConfigError, CongmingError
 from agent.settings import Settings
 
 err = Console(stderr=True, soft_wrap=True)
@@ -34,3 +37,17 @@ def load_settings(config: Path | None, **llm_overrides) -> Settings:
     except CongmingError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+
+
+@contextmanager
+def exit_on_error(*usage: type[Exception]) -> Iterator[None]:
+    """End the command on a CongmingError, printing it: exit code 2 for bad settings (and the
+    ``usage`` errors given), 1 for the rest."""
+    try:
+        yield
+    except (ConfigError, *usage) as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    except CongmingError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from exc

@@ -22,8 +22,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from agent.cli_common import ConfigOption, UserOption, err, load_settings
-from agent.errors import ConfigError, CongmingError
+from agent.cli_common import ConfigOption, UserOption, err, exit_on_error, load_settings
+from agent.errors import CongmingError
 from agent.settings import DEFAULT_USER_ID, Settings
 
 if TYPE_CHECKING:
@@ -44,14 +44,8 @@ def _knowledge(settings: Settings) -> Iterator[tuple[KnowledgeBase, Ingestor]]:
     """The opened knowledge base and ingestor; closed (indexes saved) when the command ends."""
     from agent.components import open_knowledge
 
-    try:
+    with exit_on_error():
         kb, ingestor = open_knowledge(settings)
-    except ConfigError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
-    except CongmingError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(1) from exc
     try:
         yield kb, ingestor
     finally:

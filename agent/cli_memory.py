@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from agent.cli_common import ConfigOption, UserOption, err, load_settings
-from agent.errors import ConfigError, CongmingError, InputError
+from agent.cli_common import ConfigOption, UserOption, err, exit_on_error, load_settings
+from agent.errors import InputError
 from agent.settings import DEFAULT_USER_ID
 
 if TYPE_CHECKING:
@@ -35,15 +35,9 @@ def _agent(config: Any) -> Iterator[Agent]:
     settings = load_settings(config)
     agent = Agent(settings)
     try:
-        yield agent
-    except (ConfigError, InputError) as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
-    except CongmingError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(1) from exc
+        with exit_on_error(InputError):
+            yield agent
     finally:
-        agent.close_memory()
         agent.close()
 
 

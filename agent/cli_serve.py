@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from agent.cli_common import ConfigOption, err, load_settings
-from agent.errors import ConfigError, CongmingError
+from agent.cli_common import ConfigOption, err, exit_on_error, load_settings
 from graph.errors import require
 
 
@@ -31,17 +30,11 @@ def serve(
     if changes:
         settings = settings.model_copy(update={"server": settings.server.model_copy(update=changes)})
     server = settings.server
-    try:
+    with exit_on_error():
         uvicorn = require("uvicorn", "server", "congming serve")
         from agent.server import create_app
 
         app = create_app(settings)
-    except ConfigError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
-    except CongmingError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(1) from exc
     auth = (f"{len(server.api_keys)} API key(s)" if server.api_keys
             else "no API keys: open to this machine only, acting as the local user")
     err.print(f"congming API on http://{escape(server.host)}:{server.port}/v1 ({auth}); "

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from agent.cli_common import ConfigOption, err, load_settings
-from agent.errors import ConfigError, CongmingError
+from agent.cli_common import ConfigOption, err, exit_on_error, load_settings
 
 
 def ui(
@@ -24,16 +23,10 @@ def ui(
     changes = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
     if changes:
         settings = settings.model_copy(update={"ui": settings.ui.model_copy(update=changes)})
-    try:
+    with exit_on_error():
         check_exposure(settings)
         paths = prepare(settings)
         command, env = ui_command(paths, settings), ui_environment(paths, settings, config)
-    except ConfigError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
-    except CongmingError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(1) from exc
     login = "password login" if settings.ui.login else "no login (local user)"
     err.print(f"congming UI on http://{settings.ui.host}:{settings.ui.port} ({login}); "
               f"data in {escape(str(settings.data_dir))}. Ctrl-C stops it.")
