@@ -13,6 +13,7 @@ __all__ = [
     "ContextBudgetError",
     "ContextBuilder",
     "Evidence",
+    "Headers",
     "MemoryModel",
     "Message",
     "Passage",
@@ -24,6 +25,5 @@ __all__ = [
     "SystemPart",
     "TokenCounter",
     "Turn",
-    "Headers",
     "WorkingMemory",
 ]
