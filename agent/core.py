@@ -66,6 +66,9 @@ class Agent:
         self._neo4j_driver = neo4j_driver  # the application's own driver; never closed here
         self._runner: TurnRunner | None = None
         self._runner_lock = threading.Lock()
+        self._memory: Any = None  # LongTermMemory once opened (None also when memory is off)
+        self._memory_opened = False
+        self._memory_lock = threading.Lock()
 
     # ---- lifecycle -----------------------------------------------------------------
     def open(self) -> Agent:
@@ -226,13 +229,14 @@ class Agent:
     def memory(self) -> Any:
         """Long-term memory (``memory.long_term.LongTermMemory``: remembered turns and facts),
         opened on first use with its background writer; None when ``memory.enabled`` is off."""
-        with self.__dict__.setdefault("_memory_lock", threading.Lock()):
-            if "_memory" not in self.__dict__:
+        with self._memory_lock:
+            if not self._memory_opened:
                 from agent.components import open_memory
 
                 self.open()
                 llm = self.llm if self.settings.memory.extractor == "llm" else None
                 self._memory = open_memory(self.settings, self._kb, llm=llm)
+                self._memory_opened = True
             return self._memory
 
     def _long_term(self) -> Any:
@@ -269,7 +273,7 @@ class Agent:
     def close_memory(self) -> None:
         """Finish the memory write in hand and close long-term memory (queued ones wait for
         the next start)."""
-        with self.__dict__.setdefault("_memory_lock", threading.Lock()):
-            memory = self.__dict__.pop("_memory", None)
+        with self._memory_lock:
+            memory, self._memory, self._memory_opened = self._memory, None, False
             if memory is not None:
                 memory.close()

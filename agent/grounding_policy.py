@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 from agent.claims import Language, split_sentences
 from agent.errors import ConfigError, InputError
+from agent.prompting import LANGUAGES, load_prompts
 from agent.support import sentence_terms
 from graph.cjk import has_cjk
 from memory.parts import Passage
@@ -20,20 +21,6 @@ Policy = Literal["annotate", "extractive", "abstain"]
 Action = Literal["kept", "annotated", "extractive", "abstained"]
 POLICIES: tuple[str, ...] = ("annotate", "extractive", "abstain")
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "en": {
-        "unsupported": "[unsupported]",
-        "abstain": "I don't know: the available sources do not answer this.",
-        "extractive": "I could not verify an answer; the closest the sources come is:",
-    },
-    "zh": {
-        "unsupported": "[无依据]",
-        "abstain": "我不知道：现有资料中没有这个问题的答案。",
-        "extractive": "我无法核实答案；资料中最相关的内容是：",
-    },
-}
-
-
 @dataclass(frozen=True, slots=True)
 class PolicyOutcome:
     text: str
@@ -42,9 +29,10 @@ class PolicyOutcome:
 
 
 def _messages(language: str, overrides: Mapping[str, str] | None) -> dict[str, str]:
-    if language not in MESSAGES:
-        raise InputError(f"language must be one of {sorted(MESSAGES)}, got {language!r}.")
-    return {**MESSAGES[language], **(overrides or {})}
+    """The replies in agent/prompts/<language>/messages.toml, with ``overrides`` on top."""
+    if language not in LANGUAGES:
+        raise InputError(f"language must be one of {sorted(LANGUAGES)}, got {language!r}.")
+    return {**load_prompts(language).messages, **(overrides or {})}
 
 
 def _marks(citations: Sequence[int]) -> str:
@@ -98,7 +86,7 @@ def best_evidence(verification: Verification, evidence: Sequence[Passage],
 
 
 def extractive(verification: Verification, evidence: Sequence[Passage],
-               texts: Mapping[str, str], language: str) -> PolicyOutcome | None:
+               texts: Mapping[str, str]) -> PolicyOutcome | None:
     picked = best_evidence(verification, evidence)
     if not picked:
         return None
@@ -127,7 +115,7 @@ def apply_policy(verification: Verification, policy: Policy, evidence: Sequence[
     if verification.grounded and verification.answered:
         return annotate(verification, text, texts["unsupported"])
     if policy == "extractive":
-        outcome = extractive(verification, evidence, texts, language)
+        outcome = extractive(verification, evidence, texts)
         if outcome is not None:
             return outcome
     return PolicyOutcome(texts["abstain"], "abstained", ())

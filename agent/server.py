@@ -50,8 +50,7 @@ def create_app(settings: Settings, agent: Any | None = None) -> Any:
             yield
         finally:
             if agent is None:
-                await asyncio.to_thread(the_agent.close_memory)  # finish the memory write in hand
-                await asyncio.to_thread(the_agent.close)
+                await asyncio.to_thread(the_agent.close)  # finishes the memory write in hand first
 
     errors = {status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 413, 500, 503)}
     app = FastAPI(title="congming", version=__version__, lifespan=lifespan, responses=errors,

@@ -15,7 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,7 +58,6 @@ class _Draft:
     reasoning: str = ""
     answer: str = ""
     tokens: int = 0
-    events: list[Event] = field(default_factory=list)
 
 
 def clean_message(message: Any, max_chars: int) -> str:
@@ -184,7 +183,7 @@ class TurnRunner:
                 yield ReasoningToken(draft.reasoning)
             yield AnswerToken(draft.answer)
             return
-        splitter = self._splitter(prompts)
+        splitter = self._splitter()
         async for piece in self.llm.astream(messages, options):
             draft.tokens += 1
             for event in _channel_events(splitter.feed(piece)):
@@ -199,7 +198,7 @@ class TurnRunner:
         drafts: list[tuple[str, str]] = []
         for i in range(samples):
             sample = replace(options, temperature=max(options.temperature, 0.7), seed=(options.seed or 0) + i)
-            splitter = self._splitter(prompts)
+            splitter = self._splitter()
             async for piece in self.llm.astream(messages, sample):
                 draft.tokens += 1
                 splitter.feed(piece)
@@ -210,7 +209,7 @@ class TurnRunner:
         best = max(votes.values())
         draft.reasoning, draft.answer = drafts[next(i for i, key in enumerate(keys) if votes[key] == best)]
 
-    def _splitter(self, prompts: PromptSet) -> ReasoningSplitter:
+    def _splitter(self) -> ReasoningSplitter:
         english, chinese = load_prompts("en"), load_prompts("zh")
         return ReasoningSplitter(english.reasoning_labels + chinese.reasoning_labels,
                                  english.answer_labels + chinese.answer_labels,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from agent.errors import ConfigError, InputError
-from agent.grounding_policy import MESSAGES, PolicyOutcome
+from agent.grounding_policy import PolicyOutcome
+from agent.prompting import load_prompts
 from agent.verification import Verifier, apply_policy
 from graph.embedding import HashEmbedder
 from memory.parts import Passage
@@ -48,7 +49,7 @@ def test_annotate_in_chinese(verify):
 def test_extractive_quotes_the_best_evidence_when_not_grounded(verify):
     outcome = apply_policy(verify("The Eiffel Tower was completed in 1925."), "extractive", EVIDENCE)
     assert outcome.action == "extractive"
-    assert outcome.text.startswith(MESSAGES["en"]["extractive"])
+    assert outcome.text.startswith(load_prompts("en").message("extractive"))
     quoted = ("“It was completed in 1889.” [1]", "“The Eiffel Tower is in Paris.” [1]")
     assert any(quote in outcome.text for quote in quoted)
     assert outcome.citations[0] == 1
@@ -56,14 +57,14 @@ def test_extractive_quotes_the_best_evidence_when_not_grounded(verify):
 
 def test_extractive_abstains_when_no_evidence_matches(verify):
     outcome = apply_policy(verify("Bananas are yellow.", ()), "extractive", ())
-    assert outcome.action == "abstained" and outcome.text == MESSAGES["en"]["abstain"]
+    assert outcome.action == "abstained" and outcome.text == load_prompts("en").message("abstain")
 
 
 def test_abstain_says_it_does_not_know_in_the_users_language(verify):
     english = apply_policy(verify("It was completed in 1925."), "abstain", EVIDENCE)
     chinese = apply_policy(verify("仪式在上海举行。", ZH_EVIDENCE), "abstain", ZH_EVIDENCE, language="zh")
-    assert english == PolicyOutcome(MESSAGES["en"]["abstain"], "abstained", ())
-    assert chinese.text == MESSAGES["zh"]["abstain"] and chinese.action == "abstained"
+    assert english == PolicyOutcome(load_prompts("en").message("abstain"), "abstained", ())
+    assert chinese.text == load_prompts("zh").message("abstain") and chinese.action == "abstained"
 
 
 def test_templated_messages_replace_the_defaults(verify):

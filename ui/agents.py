@@ -79,7 +79,6 @@ class AgentHost:
         return self
 
     def close(self) -> None:
-        self.agent.close_memory()
         self.agent.close()
         for llm in self._llms.values():
             llm.close()
