@@ -6,6 +6,8 @@ across pieces is held back until it is certain):
 - ``<think> ... </think> answer`` (reasoning models, whatever the settings);
 - ``Reasoning: ... Answer: ...`` or ``推理：... 答案：...`` (our chain-of-thought format; labels
   from both languages are accepted because small models mix them);
+- a reasoning label at the start splits the completion even when chain-of-thought was
+  not asked for (its reasoning must not pass as the answer);
 - no labels at all: with chain-of-thought on, a completion that never reaches an answer
   label is taken as the answer (small models often skip the reasoning): it streams as
   reasoning and is then given again, whole, on the answer channel by ``finish``.
@@ -105,7 +107,9 @@ class ReasoningSplitter:
         if self._mode == "start" and text.lower().startswith(_THINK_OPEN):
             self._mode = "think"
             return text[len(_THINK_OPEN):]
-        if self._mode == "start" and self._chain_of_thought:
+        # a model that starts with a reasoning label reasons, whether or not it was asked to
+        labelled = _strip_label(text, self._reasoning_labels) != text
+        if self._mode == "start" and (self._chain_of_thought or labelled):
             self._mode = "reasoning"
             start, end = _find_first(text, self._answer_labels)
             if start == 0:  # no reasoning at all, straight to the answer

@@ -138,8 +138,8 @@ class TurnRunner:
             working = self.sessions.get(user_id, session_id)
             asked = prompts.question_prompt(text) if question else text
             # reasoning (and its worked example) only for questions: small talk copies examples
-            system = prompts.system_prompt(date=self.clock().date().isoformat(),
-                                           chain_of_thought=agent.chain_of_thought and question)
+            reasoning = agent.chain_of_thought and question
+            system = prompts.system_prompt(date=self.clock().date().isoformat(), chain_of_thought=reasoning)
             headers = Headers(prompts.message("facts_header"), prompts.message("summary_header"),
                               prompts.message("evidence_header"))
             context = working.build(asked, facts=gathered.facts, evidence=shown, system=system,
@@ -147,7 +147,7 @@ class TurnRunner:
             messages = [ChatMessage(m.role, m.content) for m in context.messages]
             draft = _Draft()
             with self.memory.foreground() if self.memory is not None else nullcontext():
-                async for event in self._generate(messages, prompts, draft):
+                async for event in self._generate(messages, prompts, draft, reasoning):
                     yield event
             kept_facts = [fact for fact in gathered.facts if fact not in context.dropped_facts]
             checked = context.evidence + tuple(Passage(f.text, "memory", kind="fact") for f in kept_facts)
@@ -172,18 +172,19 @@ class TurnRunner:
     def _relevant(self, text: str, evidence: tuple[Passage, ...]) -> tuple[int, ...]:
         return tuple(self.verifier.relevant(text, evidence)) if evidence else ()
 
-    async def _generate(self, messages: list[ChatMessage], prompts: PromptSet,
-                        draft: _Draft) -> AsyncIterator[Event]:
+    async def _generate(self, messages: list[ChatMessage], prompts: PromptSet, draft: _Draft,
+                        reasoning: bool) -> AsyncIterator[Event]:
+        """Stream the reply; ``reasoning``: the prompt asked for a Reasoning:/Answer: format."""
         llm_settings, agent = self.settings.llm, self.settings.agent
         options = GenerationOptions(max_tokens=llm_settings.max_tokens, temperature=llm_settings.temperature,
                                     stop=prompts.stop, seed=llm_settings.seed)
         if agent.self_consistency > 1:
-            await self._vote(messages, prompts, options, agent.self_consistency, draft)
+            await self._vote(messages, options, agent.self_consistency, draft, reasoning)
             if draft.reasoning:
                 yield ReasoningToken(draft.reasoning)
             yield AnswerToken(draft.answer)
             return
-        splitter = self._splitter()
+        splitter = self._splitter(reasoning)
         async for piece in self.llm.astream(messages, options):
             draft.tokens += 1
             for event in _channel_events(splitter.feed(piece)):
@@ -192,13 +193,13 @@ class TurnRunner:
             yield event
         draft.reasoning, draft.answer = splitter.reasoning, splitter.answer
 
-    async def _vote(self, messages: list[ChatMessage], prompts: PromptSet, options: GenerationOptions,
-                    samples: int, draft: _Draft) -> None:
+    async def _vote(self, messages: list[ChatMessage], options: GenerationOptions, samples: int,
+                    draft: _Draft, reasoning: bool) -> None:
         """Self-consistency: several sampled reasonings, the most common answer wins (first on ties)."""
         drafts: list[tuple[str, str]] = []
         for i in range(samples):
             sample = replace(options, temperature=max(options.temperature, 0.7), seed=(options.seed or 0) + i)
-            splitter = self._splitter()
+            splitter = self._splitter(reasoning)
             async for piece in self.llm.astream(messages, sample):
                 draft.tokens += 1
                 splitter.feed(piece)
@@ -209,11 +210,11 @@ class TurnRunner:
         best = max(votes.values())
         draft.reasoning, draft.answer = drafts[next(i for i, key in enumerate(keys) if votes[key] == best)]
 
-    def _splitter(self) -> ReasoningSplitter:
+    @staticmethod
+    def _splitter(reasoning: bool) -> ReasoningSplitter:
         english, chinese = load_prompts("en"), load_prompts("zh")
         return ReasoningSplitter(english.reasoning_labels + chinese.reasoning_labels,
-                                 english.answer_labels + chinese.answer_labels,
-                                 chain_of_thought=self.settings.agent.chain_of_thought)
+                                 english.answer_labels + chinese.answer_labels, chain_of_thought=reasoning)
 
     def _check(self, answer: str, evidence: tuple[Passage, ...], text: str, question: bool,
                prompts: PromptSet) -> tuple[str, str, Any, tuple[Citation, ...]]:

@@ -98,6 +98,16 @@ def test_statements_are_answered_without_verification(settings):
     assert reply.answer == "Nice, I will keep that in mind."
 
 
+def test_a_reply_to_a_statement_streams_as_answer_not_reasoning(settings):
+    agent, llm = make_agent(settings, ["Nice, I will keep that in mind."])  # chain of thought is on
+    with agent:
+        events = events_of(agent, "My sister Lin lives in Hangzhou.")
+    assert not any(isinstance(event, ReasoningToken) for event in events)
+    streamed = "".join(event.text for event in events if isinstance(event, AnswerToken))
+    assert streamed == "Nice, I will keep that in mind."
+    assert "Reasoning:" not in llm.prompts[0][0].content
+
+
 def test_reasoning_is_never_fed_into_later_turns(settings):
     agent, llm = make_agent(settings, ["Reasoning: SECRET-THOUGHT. Answer: Noted.", "Answer: Sure."])
     with agent:

@@ -71,6 +71,12 @@ def test_without_chain_of_thought_everything_is_answer_and_labels_are_dropped():
     assert all(channel == "answer" for channel, _ in channels)
 
 
+def test_a_model_that_reasons_unasked_is_still_split():
+    splitter, channels = split(chars("Reasoning: it is hot. Answer: Tea."), chain_of_thought=False)
+    assert (splitter.reasoning, splitter.answer) == ("it is hot.", "Tea.")
+    assert "".join(text for channel, text in channels if channel == "answer").strip() == "Tea."
+
+
 def test_labels_match_case_insensitively_and_empty_streams_are_fine():
     splitter, _ = split(["reasoning: x. ANSWER: y"])
     assert (splitter.reasoning, splitter.answer) == ("x.", "y")
