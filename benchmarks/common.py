@@ -110,3 +110,16 @@ def write_results(name: str, data: dict[str, Any], directory: Path = RESULTS_DIR
     path = directory / f"{name}.json"
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return path
+
+
+def set_threads(threads: int) -> None:
+    """CPU threads for torch, BLAS and FAISS searches, before any of them starts working."""
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[name] = str(threads)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import torch
+
+    from graph.vector import set_search_threads
+
+    torch.set_num_threads(threads)
+    set_search_threads(threads)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import tempfile
@@ -32,7 +31,15 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import describe_machine, fmt, machine_info, percentile, table, write_results
+from benchmarks.common import (
+    describe_machine,
+    fmt,
+    machine_info,
+    percentile,
+    set_threads,
+    table,
+    write_results,
+)
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
 KS = (5, 10)
@@ -220,17 +227,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--store", type=Path, default=None, help="keep the memory store in this folder")
     parser.add_argument("--threads", type=int, default=1, help="torch and FAISS threads (1: steady latency)")
     return parser.parse_args(argv)
-
-
-def set_threads(threads: int) -> None:
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[name] = str(threads)
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import faiss
-    import torch
-
-    torch.set_num_threads(threads)
-    faiss.omp_set_num_threads(threads)
 
 
 def main(argv: list[str] | None = None) -> int:

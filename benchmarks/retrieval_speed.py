@@ -39,6 +39,7 @@ from benchmarks.common import (
     machine_info,
     peak_rss_mib,
     percentile,
+    set_threads,
     table,
     write_results,
 )
@@ -301,17 +302,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.embedders = per_size(args.embedder, args.sizes, ("minilm", "hash"), "--embedder")
     args.extractors = per_size(args.extractor, args.sizes, ("fast", "none"), "--extractor")
     return args
-
-
-def set_threads(threads: int) -> None:
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[name] = str(threads)
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import faiss
-    import torch
-
-    torch.set_num_threads(threads)
-    faiss.omp_set_num_threads(threads)
 
 
 def code_version() -> dict[str, Any]:

@@ -64,6 +64,11 @@ def _faiss() -> Any:
     return faiss
 
 
+def set_search_threads(threads: int) -> None:
+    """OpenMP threads for FAISS in this process (1 unless changed here, e.g. by a benchmark)."""
+    _faiss().omp_set_num_threads(threads)
+
+
 def _ids(ids: Iterable[int]) -> np.ndarray:
     if isinstance(ids, np.ndarray):
         out = ids.astype(np.int64, copy=False).ravel()
