@@ -82,6 +82,45 @@ def test_a_thread_with_steps_and_a_citation_survives_a_restart(tmp_path, in_chai
     assert theirs.data == [] and [t["id"] for t in mine.data] == ["t1"]
 
 
+def test_flush_waits_for_the_writes_chainlit_leaves_running(tmp_path, in_chainlit):
+    """Chainlit stores a reply's citation in a task nobody awaits; the UI's shutdown flushes them
+    so a restart right after a reply keeps the citation."""
+    import chainlit as cl
+
+    from ui.history import LocalStorageClient, history_data_layer
+
+    class SlowStorage(LocalStorageClient):
+        async def upload_file(self, *args, **kwargs):
+            await asyncio.sleep(0.3)
+            return await super().upload_file(*args, **kwargs)
+
+    db, files = tmp_path / "history.db", tmp_path / "elements"
+
+    async def reply_then_shut_down():
+        layer = history_data_layer(db, SlowStorage(files))
+        alice = await layer.create_user(cl.User(identifier="alice"))
+        await layer.update_thread("t1", name="Where does Lin live?", user_id=alice.id)
+        citation = cl.Text(name="[1]", content="My sister Lin lives in Hangzhou.", display="side")
+        citation.for_id, citation.thread_id, citation.mime = "step-1", "t1", "text/plain"
+        write = asyncio.create_task(layer.create_element(citation))  # as Element.send() does, unawaited
+        await asyncio.sleep(0)
+        assert await layer.flush(timeout=0.01) == 1  # still uploading
+        assert await layer.flush() == 0 and write.done()
+        await layer.engine.dispose()
+
+    in_chainlit(reply_then_shut_down)
+
+    async def read():
+        layer = history_data_layer(db, LocalStorageClient(files))
+        thread = await layer.get_thread("t1")
+        await layer.engine.dispose()
+        return thread
+
+    [element] = in_chainlit(read)["elements"]
+    path, _ = LocalStorageClient(files).read(element["objectKey"])
+    assert path.read_text(encoding="utf-8") == "My sister Lin lives in Hangzhou."
+
+
 def test_element_files_are_served_only_to_their_owner(tmp_path):
     from chainlit.auth import get_current_user
     from chainlit.user import PersistedUser

@@ -8,6 +8,7 @@ command (CONGMING_* variables, CONGMING_CONFIG or ./congming.toml).
 from __future__ import annotations
 
 import hmac
+import logging
 from typing import Any
 
 import chainlit as cl
@@ -18,6 +19,7 @@ from ui.chat import ChatApp
 from ui.history import LocalStorageClient, add_elements_route, history_data_layer
 from ui.launch import UIPaths
 
+logger = logging.getLogger("congming.ui")
 settings = Settings.load()
 paths = UIPaths.of(settings.data_dir)
 storage = LocalStorageClient(paths.elements)
@@ -25,9 +27,12 @@ chat = ChatApp(settings)
 add_elements_route(server, storage)
 
 
+history = history_data_layer(paths.history, storage)
+
+
 @cl.data_layer
 def data_layer() -> Any:
-    return history_data_layer(paths.history, storage)
+    return history
 
 
 def check_password(username: str, password: str) -> cl.User | None:
@@ -51,8 +56,14 @@ else:
 
 
 @cl.on_app_shutdown
-def close_agents() -> None:
+async def shut_down() -> None:
+    """Finish writing history (a reply's citations are still being stored), then close the agents."""
+    unfinished = await history.flush()
     chat.host.close()
+    if unfinished:
+        logger.warning("Stopped with %d chat history writes unfinished.", unfinished)
+    else:
+        logger.info("Stopped: chat history written, agents closed.")
 
 
 @cl.on_chat_start

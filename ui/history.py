@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.data.storage_clients.base import BaseStorageClient
 
 ELEMENTS_ROUTE = "/congming/elements"
@@ -167,12 +168,56 @@ class LocalStorageClient(BaseStorageClient):
         return None
 
 
-def history_data_layer(db_path: Path, storage: LocalStorageClient):
-    """Chainlit's SQLAlchemy data layer over ``db_path`` (tables created if missing)."""
-    from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+class HistoryDataLayer(SQLAlchemyDataLayer):
+    """Chainlit's SQLAlchemy data layer whose writes can be waited for: Chainlit starts each write
+    as a task nobody awaits, so without ``flush()`` a restart right after a reply could drop the
+    reply's citations."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._writes: set[asyncio.Task] = set()
+
+    async def _tracked(self, write: Any) -> Any:
+        task = asyncio.current_task()
+        if task is not None:
+            self._writes.add(task)
+        try:
+            return await write
+        finally:
+            self._writes.discard(task)
+
+    async def create_step(self, step_dict: Any) -> Any:
+        return await self._tracked(super().create_step(step_dict))
+
+    async def update_step(self, step_dict: Any) -> Any:
+        return await self._tracked(super().update_step(step_dict))
+
+    async def delete_step(self, step_id: str) -> Any:
+        return await self._tracked(super().delete_step(step_id))
+
+    async def create_element(self, element: Any) -> Any:
+        return await self._tracked(super().create_element(element))
+
+    async def delete_element(self, element_id: str, thread_id: str | None = None) -> Any:
+        return await self._tracked(super().delete_element(element_id, thread_id))
+
+    async def flush(self, timeout: float = 10.0) -> int:
+        """Wait (up to ``timeout`` seconds) for the writes under way; returns how many are still
+        unfinished."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        current = asyncio.current_task()
+        while pending := {task for task in self._writes if task is not current and not task.done()}:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return len(pending)
+            await asyncio.wait(pending, timeout=left)
+        return 0
+
+
+def history_data_layer(db_path: Path, storage: LocalStorageClient) -> HistoryDataLayer:
+    """The history data layer over ``db_path`` (tables created if missing)."""
     ensure_schema(db_path)
-    return SQLAlchemyDataLayer(conninfo=f"sqlite+aiosqlite:///{db_path}", storage_provider=storage)
+    return HistoryDataLayer(conninfo=f"sqlite+aiosqlite:///{db_path}", storage_provider=storage)
 
 
 def add_elements_route(app: Any, storage: LocalStorageClient) -> None:
