@@ -8,6 +8,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from agent.core import Agent
+    from agent.options import TurnOptions
 
 
 def __getattr__(name: str):
@@ -16,7 +17,11 @@ def __getattr__(name: str):
         from agent.core import Agent
 
         return Agent
+    if name == "TurnOptions":
+        from agent.options import TurnOptions
+
+        return TurnOptions
     raise AttributeError(f"module 'agent' has no attribute {name!r}")
 
 
-__all__ = ["Agent", "__version__"]
+__all__ = ["Agent", "TurnOptions", "__version__"]

@@ -16,6 +16,7 @@ from typing import Any
 from agent.errors import InputError
 from agent.events import Event, Reply, TurnDone, TurnFailed
 from agent.llm import LLM
+from agent.options import DEFAULT_OPTIONS, TurnOptions
 from agent.settings import DEFAULT_USER_ID, Settings
 from agent.turn import Gathered, TurnRunner
 from graph.ingest import FileOutcome, Ingestor, IngestReport
@@ -154,20 +155,24 @@ class Agent:
 
     # ---- chat -------------------------------------------------------------------------
     async def stream(self, message: str, *, user_id: str = DEFAULT_USER_ID,
-                     session_id: str = DEFAULT_SESSION_ID,
-                     evidence: Sequence[Passage] | None = None) -> AsyncIterator[Event]:
+                     session_id: str = DEFAULT_SESSION_ID, evidence: Sequence[Passage] | None = None,
+                     options: TurnOptions = DEFAULT_OPTIONS) -> AsyncIterator[Event]:
         """One chat turn as typed events (agent/events.py), ending with TurnDone or TurnFailed.
 
-        ``evidence`` given: answer from exactly these passages, without retrieval.
+        ``evidence`` given: answer from exactly these passages, without retrieval. ``options``:
+        this turn's temperature, policy, chain of thought or model, instead of the settings'.
         """
         runner = await asyncio.to_thread(self.turn_runner)
-        async for event in runner.run(message, user_id=user_id, session_id=session_id, evidence=evidence):
+        async for event in runner.run(message, user_id=user_id, session_id=session_id, evidence=evidence,
+                                      options=options):
             yield event
 
     async def achat(self, message: str, *, user_id: str = DEFAULT_USER_ID,
-                    session_id: str = DEFAULT_SESSION_ID, evidence: Sequence[Passage] | None = None) -> Reply:
+                    session_id: str = DEFAULT_SESSION_ID, evidence: Sequence[Passage] | None = None,
+                    options: TurnOptions = DEFAULT_OPTIONS) -> Reply:
         """One chat turn; the final reply, or the turn's error raised."""
-        async for event in self.stream(message, user_id=user_id, session_id=session_id, evidence=evidence):
+        async for event in self.stream(message, user_id=user_id, session_id=session_id, evidence=evidence,
+                                       options=options):
             if isinstance(event, TurnDone):
                 return event.reply
             if isinstance(event, TurnFailed):
@@ -175,9 +180,9 @@ class Agent:
         raise RuntimeError("the turn ended without a result")  # TurnRunner always ends with one
 
     def chat(self, message: str, *, user_id: str = DEFAULT_USER_ID, session_id: str = DEFAULT_SESSION_ID,
-             evidence: Sequence[Passage] | None = None) -> Reply:
+             evidence: Sequence[Passage] | None = None, options: TurnOptions = DEFAULT_OPTIONS) -> Reply:
         """The sync facade of ``achat``; safe to call from code running inside an event loop."""
-        call = self.achat(message, user_id=user_id, session_id=session_id, evidence=evidence)
+        call = self.achat(message, user_id=user_id, session_id=session_id, evidence=evidence, options=options)
         try:
             asyncio.get_running_loop()
         except RuntimeError:

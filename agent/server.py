@@ -82,7 +82,7 @@ def create_app(settings: Settings, agent: Any | None = None) -> Any:
               summary="Chat (OpenAI-compatible; stream=true for server-sent events)")
     async def chat_completions(body: ChatCompletionRequest, who: CallerDep, the_agent: AgentDep,
                                session: Annotated[str | None, Header(alias=SESSION_HEADER)] = None) -> Any:
-        turn = chat_turn(body, who, session, server.model_name)
+        turn = chat_turn(body, who, session, server.model_name, settings.llm.max_tokens)
         if body.stream:
             return await stream(the_agent, turn)
         return await complete(the_agent, turn)

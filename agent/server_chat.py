@@ -28,6 +28,7 @@ from typing import Any
 from fastapi.responses import StreamingResponse
 
 from agent.events import Citation, Event, ReasoningToken, Reply, TurnDone, TurnFailed, VerificationDone
+from agent.options import DEFAULT_OPTIONS, TurnOptions
 from agent.server_http import ApiError, Caller, api_error
 from agent.server_models import (
     AssistantMessage,
@@ -50,6 +51,7 @@ class ChatTurn:
     model: str
     include_usage: bool = False
     fresh: bool = False  # a derived session seen for the first time in this conversation
+    options: TurnOptions = DEFAULT_OPTIONS
 
 
 def _check_supported(request: ChatCompletionRequest, model_name: str) -> None:
@@ -75,8 +77,9 @@ def _session(header: str | None, first_user_message: str, user_messages: int) ->
 
 
 def chat_turn(request: ChatCompletionRequest, caller: Caller, session_header: str | None,
-              model_name: str) -> ChatTurn:
-    """What the agent is asked to do, or ApiError for a request it cannot serve."""
+              model_name: str, max_tokens: int) -> ChatTurn:
+    """What the agent is asked to do, or ApiError for a request it cannot serve. The request's
+    max_tokens is honoured up to ``max_tokens`` (the server's llm.max_tokens)."""
     _check_supported(request, model_name)
     last = request.messages[-1]
     if last.role != "user":
@@ -88,7 +91,11 @@ def chat_turn(request: ChatCompletionRequest, caller: Caller, session_header: st
         raise ApiError(400, f"{exc}.", code="unsupported_content", param="messages") from exc
     session_id, fresh = _session(session_header, users[0], len(users))
     include_usage = bool(request.stream_options and request.stream_options.include_usage)
-    return ChatTurn(users[-1], caller.user_for(request.user), session_id, request.model, include_usage, fresh)
+    asked = request.max_completion_tokens or request.max_tokens
+    options = TurnOptions(temperature=request.temperature,
+                          max_tokens=min(asked, max_tokens) if asked else None)
+    return ChatTurn(users[-1], caller.user_for(request.user), session_id, request.model, include_usage, fresh,
+                    options)
 
 
 def _citations(citations: tuple[Citation, ...]) -> list[CitationOut]:
@@ -113,7 +120,8 @@ async def _prepare(agent: Any, turn: ChatTurn) -> None:
 async def complete(agent: Any, turn: ChatTurn) -> ChatCompletion:
     """The whole turn as one chat.completion (errors raised for the handlers to shape)."""
     await _prepare(agent, turn)
-    reply = await agent.achat(turn.message, user_id=turn.user_id, session_id=turn.session_id)
+    reply = await agent.achat(turn.message, user_id=turn.user_id, session_id=turn.session_id,
+                              options=turn.options)
     message = AssistantMessage(content=reply.answer, reasoning_content=reply.reasoning or None)
     return ChatCompletion(id=f"chatcmpl-{reply.turn_id}", created=int(time.time()), model=turn.model,
                           choices=[Choice(message=message)], usage=_usage(reply),
@@ -143,7 +151,8 @@ def _sse(body: dict[str, Any] | str) -> str:
 async def stream(agent: Any, turn: ChatTurn) -> StreamingResponse:
     """The turn as server-sent events. Errors before the first token are plain HTTP errors."""
     await _prepare(agent, turn)
-    events = agent.stream(turn.message, user_id=turn.user_id, session_id=turn.session_id)
+    events = agent.stream(turn.message, user_id=turn.user_id, session_id=turn.session_id,
+                          options=turn.options)
     first = await anext(events)
     if isinstance(first, TurnFailed):
         await events.aclose()

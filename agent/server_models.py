@@ -52,6 +52,10 @@ class ChatCompletionRequest(_Lenient):
     user: str | None = Field(
         None, max_length=128, description="With a multi-user API key: the end user whose memory to use."
     )
+    temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature for this turn.")
+    max_tokens: int | None = Field(None, ge=1, description="Most new tokens for this turn, up to the "
+                                   "server's llm.max_tokens.")
+    max_completion_tokens: int | None = Field(None, ge=1, description="The newer name of max_tokens.")
     n: int = Field(1, ge=1, description="Only 1 is supported.")
     tools: list[dict[str, Any]] | None = Field(None, description="Not supported; must be empty.")
 

@@ -34,6 +34,7 @@ from agent.events import (
 )
 from agent.language import asks_question, detect_language
 from agent.llm.base import LLM, ChatMessage, GenerationOptions
+from agent.options import DEFAULT_OPTIONS, TurnOptions
 from agent.prompting import PromptSet, load_prompts
 from agent.reasoning import ReasoningSplitter
 from agent.sessions import Sessions
@@ -94,10 +95,11 @@ class TurnRunner:
         self.clock = clock
 
     async def run(self, message: Any, *, user_id: str, session_id: str,
-                  evidence: Sequence[Passage] | None = None) -> AsyncIterator[Event]:
+                  evidence: Sequence[Passage] | None = None,
+                  options: TurnOptions = DEFAULT_OPTIONS) -> AsyncIterator[Event]:
         started = time.perf_counter()
         try:
-            async for event in self._run(message, user_id, session_id, evidence, started):
+            async for event in self._run(message, user_id, session_id, evidence, options, started):
                 yield event
         except CongmingError as exc:
             yield TurnFailed(exc)
@@ -107,8 +109,12 @@ class TurnRunner:
                                            "nothing was remembered from it. See the log for details."))
 
     async def _run(self, message: Any, user_id: str, session_id: str, given: Sequence[Passage] | None,
-                   started: float) -> AsyncIterator[Event]:
+                   options: TurnOptions, started: float) -> AsyncIterator[Event]:
         agent = self.settings.agent
+        policy = options.policy or agent.policy
+        chain_of_thought = options.chain_of_thought
+        if chain_of_thought is None:
+            chain_of_thought = agent.chain_of_thought
         text = clean_message(message, agent.max_message_chars)
         language = detect_language(text) if agent.language == "auto" else agent.language
         prompts = load_prompts(language)
@@ -125,7 +131,7 @@ class TurnRunner:
                             gathered.notes)
 
         turn_id = uuid.uuid4().hex
-        if question and not relevant and not gathered.facts and agent.policy != "annotate":
+        if question and not relevant and not gathered.facts and policy != "annotate":
             answer = prompts.message("no_evidence")
             yield AnswerToken(answer)
             yield VerificationDone(answer, "no_evidence", None)
@@ -138,7 +144,7 @@ class TurnRunner:
             working = self.sessions.get(user_id, session_id)
             asked = prompts.question_prompt(text) if question else text
             # reasoning (and its worked example) only for questions: small talk copies examples
-            reasoning = agent.chain_of_thought and question
+            reasoning = chain_of_thought and question
             system = prompts.system_prompt(date=self.clock().date().isoformat(), chain_of_thought=reasoning)
             headers = Headers(prompts.message("facts_header"), prompts.message("summary_header"),
                               prompts.message("evidence_header"))
@@ -147,12 +153,12 @@ class TurnRunner:
             messages = [ChatMessage(m.role, m.content) for m in context.messages]
             draft = _Draft()
             with self.memory.foreground() if self.memory is not None else nullcontext():
-                async for event in self._generate(messages, prompts, draft, reasoning):
+                async for event in self._generate(messages, prompts, draft, reasoning, options):
                     yield event
             kept_facts = [fact for fact in gathered.facts if fact not in context.dropped_facts]
             checked = context.evidence + tuple(Passage(f.text, "memory", kind="fact") for f in kept_facts)
             answer, action, verification, citations = await asyncio.to_thread(
-                self._check, draft.answer, checked, text, question, prompts)
+                self._check, draft.answer, checked, text, question, prompts, policy)
             for citation in citations:
                 yield citation
             yield VerificationDone(answer, action, verification)
@@ -173,19 +179,21 @@ class TurnRunner:
         return tuple(self.verifier.relevant(text, evidence)) if evidence else ()
 
     async def _generate(self, messages: list[ChatMessage], prompts: PromptSet, draft: _Draft,
-                        reasoning: bool) -> AsyncIterator[Event]:
+                        reasoning: bool, turn: TurnOptions) -> AsyncIterator[Event]:
         """Stream the reply; ``reasoning``: the prompt asked for a Reasoning:/Answer: format."""
         llm_settings, agent = self.settings.llm, self.settings.agent
-        options = GenerationOptions(max_tokens=llm_settings.max_tokens, temperature=llm_settings.temperature,
-                                    stop=prompts.stop, seed=llm_settings.seed)
+        llm = turn.llm or self.llm
+        options = GenerationOptions(
+            max_tokens=turn.max_tokens or llm_settings.max_tokens, stop=prompts.stop, seed=llm_settings.seed,
+            temperature=llm_settings.temperature if turn.temperature is None else turn.temperature)
         if agent.self_consistency > 1:
-            await self._vote(messages, options, agent.self_consistency, draft, reasoning)
+            await self._vote(llm, messages, options, agent.self_consistency, draft, reasoning)
             if draft.reasoning:
                 yield ReasoningToken(draft.reasoning)
             yield AnswerToken(draft.answer)
             return
         splitter = self._splitter(reasoning)
-        async for piece in self.llm.astream(messages, options):
+        async for piece in llm.astream(messages, options):
             draft.tokens += 1
             for event in _channel_events(splitter.feed(piece)):
                 yield event
@@ -193,14 +201,14 @@ class TurnRunner:
             yield event
         draft.reasoning, draft.answer = splitter.reasoning, splitter.answer
 
-    async def _vote(self, messages: list[ChatMessage], options: GenerationOptions, samples: int,
+    async def _vote(self, llm: LLM, messages: list[ChatMessage], options: GenerationOptions, samples: int,
                     draft: _Draft, reasoning: bool) -> None:
         """Self-consistency: several sampled reasonings, the most common answer wins (first on ties)."""
         drafts: list[tuple[str, str]] = []
         for i in range(samples):
             sample = replace(options, temperature=max(options.temperature, 0.7), seed=(options.seed or 0) + i)
             splitter = self._splitter(reasoning)
-            async for piece in self.llm.astream(messages, sample):
+            async for piece in llm.astream(messages, sample):
                 draft.tokens += 1
                 splitter.feed(piece)
             splitter.finish()
@@ -217,13 +225,13 @@ class TurnRunner:
                                  english.answer_labels + chinese.answer_labels, chain_of_thought=reasoning)
 
     def _check(self, answer: str, evidence: tuple[Passage, ...], text: str, question: bool,
-               prompts: PromptSet) -> tuple[str, str, Any, tuple[Citation, ...]]:
+               prompts: PromptSet, policy: str) -> tuple[str, str, Any, tuple[Citation, ...]]:
         from agent.verification import apply_policy
 
         if not question:  # small talk or a statement: nothing was asked, nothing to check
             return (answer or prompts.message("abstain")), "kept", None, ()
         verification = self.verifier.verify(answer, evidence, question=text)
-        outcome = apply_policy(verification, self.settings.agent.policy, evidence, language=prompts.language,
+        outcome = apply_policy(verification, policy, evidence, language=prompts.language,
                                messages=prompts.messages)
         citations = tuple(Citation(n, evidence[n - 1]) for n in outcome.citations if 0 < n <= len(evidence))
         return outcome.text, outcome.action, verification, citations

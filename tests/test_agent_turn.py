@@ -147,6 +147,38 @@ def test_chain_of_thought_can_be_turned_off(settings):
     assert reply.reasoning == "" and "Hangzhou" in reply.answer
 
 
+def test_one_turns_options_override_the_settings_for_that_turn_only(settings):
+    from agent import TurnOptions
+
+    agent, llm = make_agent(settings, [MADE_UP], policy="abstain", chain_of_thought=True)
+    other = FakeLLM(["Lin lives in Hangzhou [1]."])
+    with agent:
+        agent.ingest_text(LIN, source="lin.md", title="Lin")
+        annotated = agent.chat("Where does Lin live?", options=TurnOptions(policy="annotate", temperature=1.1,
+                                                                           max_tokens=64))
+        plain = agent.chat("Where does Lin live?", options=TurnOptions(chain_of_thought=False, llm=other))
+        default = agent.chat("Where does Lin live?")
+    assert annotated.action == "annotated" and "[unsupported]" in annotated.answer
+    assert (llm.options[0].temperature, llm.options[0].max_tokens) == (1.1, 64)
+    assert plain.answer.startswith("Lin lives in Hangzhou") and len(other.prompts) == 1
+    assert "Reasoning:" not in "\n".join(m.content for m in other.prompts[0])
+    assert default.action == "abstained" and len(llm.prompts) == 2
+    assert (llm.options[1].temperature, llm.options[1].max_tokens) == (settings.llm.temperature,
+                                                                       settings.llm.max_tokens)
+    assert "Reasoning:" in "\n".join(m.content for m in llm.prompts[1])
+
+
+@pytest.mark.parametrize(("options", "match"), [
+    ({"temperature": 3.0}, "temperature"), ({"max_tokens": 0}, "max_tokens"), ({"policy": "lie"}, "policy"),
+])
+def test_bad_turn_options_say_what_is_wrong(options, match):
+    from agent import TurnOptions
+    from agent.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=match):
+        TurnOptions(**options)
+
+
 def test_chinese_messages_get_chinese_prompts_and_replies(settings):
     agent, llm = make_agent(settings, ["推理：资料 [1] 说林住在杭州。答案：林住在杭州 [1]。"])
     with agent:

@@ -83,6 +83,22 @@ def test_a_streamed_completion_ends_with_the_same_final_text(running):
     assert "4417" in "".join(content)
 
 
+def test_temperature_and_max_tokens_apply_to_that_request_only(running, settings):
+    base_url, llm = running
+    client = client_for(base_url, KEY_ALICE)
+    ingest(base_url, KEY_ALICE, "Alice's locker code is 4417. The gym opens at six.", "gym.md")
+    ask(client, LOCKER_QUESTION, temperature=1.3, max_tokens=7)
+    streamed = ask(client, LOCKER_QUESTION, stream=True, max_completion_tokens=10 ** 6)  # the server caps it
+    assert "4417" in "".join(choice.delta.content or "" for chunk in streamed for choice in chunk.choices)
+    ask(client, LOCKER_QUESTION)
+    asked = [(o.temperature, o.max_tokens) for o in llm.options]
+    assert asked[0] == (1.3, 7)
+    assert asked[1:] == [(settings.llm.temperature, settings.llm.max_tokens)] * 2
+    with pytest.raises(openai.BadRequestError) as refused:
+        ask(client, LOCKER_QUESTION, temperature=2.5)
+    assert refused.value.status_code == 400 and len(llm.options) == 3
+
+
 def test_a_wrong_key_raises_the_clients_authentication_error(running):
     base_url, _ = running
     with pytest.raises(openai.AuthenticationError) as failed:

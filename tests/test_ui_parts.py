@@ -117,7 +117,7 @@ def test_chat_settings_from_the_ui_are_checked(settings):
                          backends=("llamacpp",)) == prefs
 
 
-def test_a_chats_settings_hold_for_its_turn_only_and_turns_take_turns(settings, openai_stub):
+def test_a_chats_settings_are_its_turns_options_and_leave_the_shared_agent_alone(settings, openai_stub):
     import asyncio
 
     from agent import Agent
@@ -126,30 +126,30 @@ def test_a_chats_settings_hold_for_its_turn_only_and_turns_take_turns(settings, 
 
     settings.embedder.backend, settings.llm.backend = "hash", "fake"
     settings.llm.base_url = openai_stub.base_url  # a chat may pick the openai backend
-    host = AgentHost(settings, Agent(settings.model_copy(deep=True), llm=FakeLLM())).open()
+    model = FakeLLM(["Reasoning: none. Answer: from the configured model."])
+    host = AgentHost(settings, Agent(settings.model_copy(deep=True), llm=model)).open()
     assert host.backends[0] == "fake" and "llamacpp" in host.backends
-    calm = ChatPrefs("fake", False, "annotate", 0.0)
-    other = ChatPrefs("openai", True, "extractive", 1.5)
-    seen: list[tuple] = []
+    calm = host.options(ChatPrefs("fake", False, "annotate", 0.0))
+    other = host.options(ChatPrefs("openai", True, "extractive", 1.5))
+    assert (calm.policy, calm.temperature, calm.chain_of_thought, calm.llm) == ("annotate", 0.0, False, None)
+    assert (other.policy, other.temperature, other.chain_of_thought) == ("extractive", 1.5, True)
+    assert other.llm.name == "openai"
+    assert host.options(ChatPrefs("openai", True, "abstain", 0.2)).llm is other.llm  # loaded once
 
-    async def chat(prefs: ChatPrefs) -> None:
-        async with host.turn(prefs) as agent:
-            runner = agent.turn_runner()
-            seen.append(("in", agent.settings.agent.policy, agent.settings.llm.temperature,
-                         agent.settings.agent.chain_of_thought, runner.llm.name))
-            await asyncio.sleep(0.01)
-            seen.append(("out", agent.settings.agent.policy))
+    before = len(openai_stub.chat_requests())
 
-    async def both() -> None:
-        await asyncio.gather(chat(calm), chat(other))
+    async def both():
+        return await asyncio.gather(host.agent.achat("Hello there.", session_id="calm", options=calm),
+                                    host.agent.achat("Hello again.", session_id="other", options=other))
 
     try:
-        asyncio.run(both())
-        original_llm = host.agent.turn_runner().llm
-        assert seen[0] == ("in", "annotate", 0.0, False, "fake") and seen[1] == ("out", "annotate")
-        assert seen[2] == ("in", "extractive", 1.5, True, "openai")
+        mine, theirs = asyncio.run(both())
+        assert mine.answer == "from the configured model."
+        assert theirs.answer and theirs.answer != mine.answer  # the stub server answered that one
+        [request] = openai_stub.chat_requests()[before:]
+        assert request["temperature"] == 1.5
         assert (host.agent.settings.agent.policy, host.agent.settings.llm.temperature) == ("abstain", 0.2)
-        assert host.agent.turn_runner().llm is original_llm and original_llm.name == "fake"
+        assert host.agent.turn_runner().llm is model
     finally:
         host.close()
 

@@ -1,25 +1,22 @@
 """The UI process's one Agent and each chat's own settings.
 
 Every chat shares one Agent: one knowledge base, one long-term memory (a single background writer
-per data dir) and one loaded model. A chat's settings (model backend, chain of thought, policy,
-temperature) are applied to it for the length of that chat's turn, one turn at a time; a local
-model answers one request at a time anyway.
+per data dir) and one loaded model per backend. A chat's settings (model backend, chain of thought,
+policy, temperature) are its turns' options; they never change the shared agent.
 """
 
 from __future__ import annotations
 
-import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, get_args
+from typing import Any
 
 from agent.core import Agent
 from agent.llm import BACKENDS, LLM, create_llm
-from agent.settings import AgentSettings, Settings
+from agent.options import POLICIES, TurnOptions
+from agent.settings import Settings
 
-POLICIES: tuple[str, ...] = get_args(AgentSettings.model_fields["policy"].annotation)
 TEST_BACKENDS = ("fake",)  # offered in the UI only when it is the configured backend
 
 
@@ -53,16 +50,16 @@ class ChatPrefs:
 
 
 class AgentHost:
-    """The shared Agent: ``open()`` at start, ``async with host.turn(prefs) as agent`` for each
-    chat turn, ``close()`` at the end."""
+    """The shared Agent: ``open()`` at start, ``options(prefs)`` for each chat turn, ``close()``
+    at the end."""
 
     def __init__(self, settings: Settings, agent: Agent | None = None) -> None:
         self.settings = settings
         self.agent = agent or Agent(settings.model_copy(deep=True))
         self.ingest_lock = threading.Lock()  # one upload at a time writes the knowledge base
         self._open_lock = threading.Lock()  # chats starting together open the agent once
+        self._llm_lock = threading.Lock()  # and load another backend's model once
         self._llms: dict[str, LLM] = {}
-        self._turn_lock: asyncio.Lock | None = None
 
     @property
     def backends(self) -> tuple[str, ...]:
@@ -84,39 +81,17 @@ class AgentHost:
             llm.close()
         self._llms.clear()
 
-    @asynccontextmanager
-    async def turn(self, prefs: ChatPrefs) -> AsyncIterator[Agent]:
-        """The agent set up with these prefs until the block ends (other chats' turns wait)."""
-        if self._turn_lock is None:
-            self._turn_lock = asyncio.Lock()
-        async with self._turn_lock:
-            restore = await asyncio.to_thread(self._apply, prefs)
-            try:
-                yield self.agent
-            finally:
-                restore()
-
-    def _apply(self, prefs: ChatPrefs) -> Callable[[], None]:
-        settings = self.agent.settings
-        saved = (settings.llm.temperature, settings.agent.chain_of_thought, settings.agent.policy)
-        settings.llm.temperature = prefs.temperature
-        settings.agent.chain_of_thought = prefs.chain_of_thought
-        settings.agent.policy = prefs.policy
-        runner = self.agent.turn_runner()
-        model = runner.llm
-        if prefs.backend != self.settings.llm.backend:
-            runner.llm = self._llm(prefs.backend)
-
-        def restore() -> None:
-            settings.llm.temperature, settings.agent.chain_of_thought, settings.agent.policy = saved
-            runner.llm = model
-
-        return restore
+    def options(self, prefs: ChatPrefs) -> TurnOptions:
+        """A chat's prefs as its turn's options (loads the model of another backend the first time)."""
+        llm = self._llm(prefs.backend) if prefs.backend != self.settings.llm.backend else None
+        return TurnOptions(temperature=prefs.temperature, chain_of_thought=prefs.chain_of_thought,
+                           policy=prefs.policy, llm=llm)
 
     def _llm(self, backend: str) -> LLM:
-        if backend not in self._llms:
-            # llm.model names a model of the configured backend; another backend gets its default
-            llm = create_llm(self.settings.llm.model_copy(update={"backend": backend, "model": None}))
-            llm.open()
-            self._llms[backend] = llm
-        return self._llms[backend]
+        with self._llm_lock:
+            if backend not in self._llms:
+                # llm.model names a model of the configured backend; another backend gets its default
+                llm = create_llm(self.settings.llm.model_copy(update={"backend": backend, "model": None}))
+                llm.open()
+                self._llms[backend] = llm
+            return self._llms[backend]

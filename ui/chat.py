@@ -84,9 +84,10 @@ class ChatApp:
             actions.append(cl.Action(name="remember_this", payload={"text": content.strip()[:2000]},
                                      label=text("action_remember"), icon="bookmark-plus"))
         try:
-            async with self.host.turn(self.prefs()) as agent:
-                events = agent.stream(content, user_id=user_id, session_id=cl.context.session.thread_id)
-                await TurnRenderer(text, actions=actions).render(events)
+            options = await asyncio.to_thread(self.host.options, self.prefs())
+            events = self.host.agent.stream(content, user_id=user_id, session_id=cl.context.session.thread_id,
+                                            options=options)
+            await TurnRenderer(text, actions=actions).render(events)
         except CongmingError as exc:  # the chat's model could not be loaded
             await cl.ErrorMessage(content=text("failed", error=exc)).send()
 

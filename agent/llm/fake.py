@@ -37,6 +37,7 @@ class FakeLLM(BaseLLM):
         self._replies = list(replies)
         self._capabilities = Capabilities(max_context=max_context, json_schema=json_schema)
         self.prompts: list[list[ChatMessage]] = []
+        self.options: list[GenerationOptions] = []  # each call's, beside its prompt
         self.script: Path | None = None  # a JSON list of replies, read on open (see from_settings)
 
     @classmethod
@@ -66,6 +67,7 @@ class FakeLLM(BaseLLM):
 
     def _generate(self, messages: list[ChatMessage], options: GenerationOptions) -> Iterator[str]:
         self.prompts.append(list(messages))
+        self.options.append(options)
         yield from fake_tokens(self._next_reply(messages))[: options.max_tokens]
 
 
