@@ -23,7 +23,7 @@ from graph.ingest import FileOutcome, Ingestor, IngestReport
 from graph.knowledge import KnowledgeBase
 from graph.retrieve import HybridRetriever, RetrievalResult, Signal
 from graph.types import Document
-from memory.parts import Passage
+from memory.parts import Passage, Turn
 
 DEFAULT_SESSION_ID = "default"
 
@@ -188,6 +188,12 @@ class Agent:
         except RuntimeError:
             return asyncio.run(call)
         return _run_in_thread(call)
+
+    def resume_session(self, turns: Sequence[Turn], *, user_id: str = DEFAULT_USER_ID,
+                       session_id: str = DEFAULT_SESSION_ID) -> bool:
+        """Put a conversation's recent turns (oldest first) back into the session's working
+        memory, if it has none (after a restart); returns whether it did."""
+        return self.turn_runner().sessions.restore(user_id, session_id, turns)
 
     def reset_session(self, *, user_id: str = DEFAULT_USER_ID, session_id: str = DEFAULT_SESSION_ID) -> None:
         """Start the session's working memory afresh (long-term memory is kept)."""

@@ -47,6 +47,7 @@ class VerificationDone:
     answer: str  # the final answer after the policy (replaces the streamed draft)
     action: Action
     verification: Verification | None  # None when the message asked nothing to verify
+    turn_id: str = ""  # the turn's id in memory (Reply.turn_id)
 
 
 @dataclass(frozen=True, slots=True)

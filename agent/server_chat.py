@@ -4,7 +4,8 @@ The last user message is the turn; earlier messages are not replayed, because th
 keeps each (user, session) working memory itself. The session is the ``X-Session-Id``
 header, or else derived from the conversation's first user message, so an OpenAI client
 that resends the history keeps talking to the same working memory; a conversation of a
-single user message starts that derived session afresh.
+single user message starts that derived session afresh. A session the agent does not hold
+(the server restarted) gets its working memory back from the resent earlier exchanges.
 
 Streaming: reasoning tokens stream live as ``delta.reasoning_content``; the answer is held
 back until verification and sent as ``delta.content`` once, final - the streamed draft may
@@ -39,6 +40,7 @@ from agent.server_models import (
     TurnInfo,
     Usage,
 )
+from memory.parts import Turn
 
 SESSION_HEADER = "X-Session-Id"
 
@@ -52,6 +54,7 @@ class ChatTurn:
     include_usage: bool = False
     fresh: bool = False  # a derived session seen for the first time in this conversation
     options: TurnOptions = DEFAULT_OPTIONS
+    history: tuple[Turn, ...] = ()  # the earlier exchanges the client sent, oldest first
 
 
 def _check_supported(request: ChatCompletionRequest, model_name: str) -> None:
@@ -87,6 +90,7 @@ def chat_turn(request: ChatCompletionRequest, caller: Caller, session_header: st
                        "answers the user's latest message.", code="invalid_messages", param="messages")
     try:
         users = [m.text() for m in request.messages if m.role == "user"]
+        history = _exchanges(request.messages[:-1])
     except ValueError as exc:
         raise ApiError(400, f"{exc}.", code="unsupported_content", param="messages") from exc
     session_id, fresh = _session(session_header, users[0], len(users))
@@ -95,7 +99,20 @@ def chat_turn(request: ChatCompletionRequest, caller: Caller, session_header: st
     options = TurnOptions(temperature=request.temperature,
                           max_tokens=min(asked, max_tokens) if asked else None)
     return ChatTurn(users[-1], caller.user_for(request.user), session_id, request.model, include_usage, fresh,
-                    options)
+                    options, history)
+
+
+def _exchanges(messages: list[Any]) -> tuple[Turn, ...]:
+    """Each user message with the assistant's reply after it (system and tool messages skipped)."""
+    turns, asked = [], None
+    for message in messages:
+        if message.role == "user":
+            asked = message.text()
+        elif message.role == "assistant" and asked is not None:
+            if answer := message.text():
+                turns.append(Turn(asked, answer))
+            asked = None
+    return tuple(turns)
 
 
 def _citations(citations: tuple[Citation, ...]) -> list[CitationOut]:
@@ -115,6 +132,9 @@ def _usage(reply: Reply) -> Usage:
 async def _prepare(agent: Any, turn: ChatTurn) -> None:
     if turn.fresh:
         await asyncio.to_thread(agent.reset_session, user_id=turn.user_id, session_id=turn.session_id)
+    elif turn.history:
+        await asyncio.to_thread(agent.resume_session, turn.history, user_id=turn.user_id,
+                                session_id=turn.session_id)
 
 
 async def complete(agent: Any, turn: ChatTurn) -> ChatCompletion:

@@ -1,16 +1,21 @@
 """Working memory per (user, session), kept in process for the most recent sessions.
 
-A session that falls out (or a restart) starts a fresh working memory; what was said in
-it is still recalled from long-term memory.
+A session that falls out (or a restart) starts a fresh working memory, unless the caller
+restores its recent turns (the UI from its chat history, the API from the messages a client
+resends); what was said in it is still recalled from long-term memory.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 
+from memory.parts import Turn
 from memory.types import TokenCounter
 from memory.working import WorkingMemory
+
+MAX_RESTORED_TURNS = 20  # older ones are still recalled from long-term memory
 
 
 class Sessions:
@@ -32,6 +37,17 @@ class Sessions:
                     self._memories.popitem(last=False)
             self._memories.move_to_end(key)
             return memory
+
+    def restore(self, user_id: str, session_id: str, turns: Sequence[Turn]) -> bool:
+        """Give a session that has nothing in working memory (after a restart, or one this
+        process never saw) its most recent turns again; False when it already has some."""
+        memory = self.get(user_id, session_id)
+        with self._lock:
+            if memory.turns or memory.summary.text:
+                return False
+            for turn in list(turns)[-MAX_RESTORED_TURNS:]:
+                memory.add_turn(turn.user, turn.answer, turn_id=turn.id)
+            return True
 
     def reset(self, user_id: str, session_id: str) -> None:
         with self._lock:

@@ -134,7 +134,7 @@ class TurnRunner:
         if question and not relevant and not gathered.facts and policy != "annotate":
             answer = prompts.message("no_evidence")
             yield AnswerToken(answer)
-            yield VerificationDone(answer, "no_evidence", None)
+            yield VerificationDone(answer, "no_evidence", None, turn_id)
             reply = Reply(answer=answer, action="no_evidence", reasoning="", language=language, citations=(),
                           evidence=(), verification=None, user_id=user_id, session_id=session_id,
                           turn_id=turn_id, tokens=0, seconds=0.0, notes=gathered.notes)
@@ -161,7 +161,7 @@ class TurnRunner:
                 self._check, draft.answer, checked, text, question, prompts, policy)
             for citation in citations:
                 yield citation
-            yield VerificationDone(answer, action, verification)
+            yield VerificationDone(answer, action, verification, turn_id)
             working.add_turn(text, answer, turn_id=turn_id)
             reply = Reply(answer=answer, action=action, reasoning=draft.reasoning, language=language,
                           citations=citations, evidence=context.evidence, verification=verification,

@@ -295,6 +295,26 @@ def test_without_a_header_the_conversation_is_the_session(serve):
     assert "I like long walks." not in "\n".join(m.content for m in llm.prompts[-1])
 
 
+def test_a_restarted_server_takes_a_conversations_working_memory_from_the_resent_history(serve, settings):
+    settings.memory.enabled = False  # only the resent history can bring the exchange back
+    client, llm = serve(replies=["Answer: Nice to meet you."])  # a server that never saw this conversation
+    history = [{"role": "system", "content": "Be brief."},
+               {"role": "user", "content": "My favourite colour is teal."},
+               {"role": "assistant", "content": "Teal is a calm colour."},
+               {"role": "user", "content": "I like long walks."}]
+    client.post(CHAT, json={"model": "congming", "messages": history}, headers=auth(KEY_ALICE))
+    prompt = "\n".join(m.content for m in llm.prompts[-1])
+    assert "My favourite colour is teal." in prompt and "Teal is a calm colour." in prompt
+    assert "Be brief." not in prompt  # the agent's own system prompt stays
+    history += [{"role": "assistant", "content": "Nice to meet you."},
+                {"role": "user", "content": "Thanks."}]
+    client.post(CHAT, json={"model": "congming", "messages": history}, headers=auth(KEY_ALICE))
+    prompt = "\n".join(m.content for m in llm.prompts[-1])
+    assert prompt.count("Teal is a calm colour.") == 1  # the session was live: nothing restored twice
+    client.post(CHAT, json={"model": "congming", "messages": history}, headers=auth(KEY_BOB))
+    assert "teal" in "\n".join(m.content for m in llm.prompts[-1])  # bob's own copy, in bob's session
+
+
 # ---- documents and isolation --------------------------------------------------------------
 
 def test_documents_are_ingested_listed_and_forgotten_per_user(serve):

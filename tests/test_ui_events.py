@@ -229,3 +229,34 @@ def test_actions_are_attached_to_the_answer_when_the_turn_is_done(settings, ui):
     [action] = ui.recorder.actions()
     assert action["name"] == "show_graph" and action["forId"] == answer["id"]
     assert answer["output"] == "Noted."
+
+
+def test_a_saved_chat_gives_its_turns_back_to_working_memory_when_resumed(settings, ui):
+    """The answer message keeps the plain answer and turn id; a resumed chat (a restart: a new
+    agent) puts those turns back, so the model sees the conversation it is continuing."""
+    import json
+
+    from ui.history import turns_from_thread
+
+    agent = make_agent(settings, [GOOD])
+    with agent:
+        agent.ingest_text(LIN, source="lin.md", title="Lin", user_id="alice")
+        reply = render_turn(ui, agent, "Where does Lin live?").reply
+    [answer] = ui.recorder.of_type("assistant_message")
+    assert (answer["metadata"]["answer"], answer["metadata"]["turn_id"]) == (reply.answer, reply.turn_id)
+    saved = {"steps": [{"type": "user_message", "output": "Where does Lin live?"},
+                       {"type": "run", "output": ""},
+                       {**answer, "metadata": json.dumps(answer["metadata"])},  # as SQLite gives it back
+                       {"type": "user_message", "output": "an upload that got no answer"}]}
+    turns = turns_from_thread(saved)
+    assert [(t.user, t.answer, t.id) for t in turns] == [("Where does Lin live?", reply.answer,
+                                                          reply.turn_id)]
+
+    settings.memory.enabled = False  # only working memory can bring the turn back here
+    restarted = make_agent(settings, ["You are welcome."])
+    with restarted:
+        assert restarted.resume_session(turns, user_id="alice", session_id="t1")
+        assert not restarted.resume_session(turns, user_id="alice", session_id="t1")  # it has them now
+        restarted.chat("Thanks, that helps.", user_id="alice", session_id="t1")
+    prompt = "\n".join(m.content for m in restarted.llm.prompts[0])
+    assert "Where does Lin live?" in prompt and reply.answer in prompt

@@ -73,7 +73,7 @@ async def on_chat_start() -> None:
 
 @cl.on_chat_resume
 async def on_chat_resume(thread: Any) -> None:
-    await chat.start()
+    await chat.resume(thread)
 
 
 @cl.on_message

@@ -20,6 +20,7 @@ from ui import memory_view
 from ui.agents import POLICIES, AgentHost, ChatPrefs
 from ui.commands import Command, command_menu, parse_command
 from ui.graph_figure import graph_figure
+from ui.history import turns_from_thread
 from ui.present import md_escape
 from ui.render import TurnRenderer
 from ui.text import UIText, ui_language
@@ -57,6 +58,14 @@ class ChatApp:
         text, prefs = self.text(), self.prefs()
         await cl.ChatSettings(settings_widgets(prefs, self.host.backends, text)).send()
         await cl.context.emitter.set_commands(command_menu(text))
+
+    async def resume(self, thread: dict[str, Any]) -> None:
+        """A saved chat reopens (maybe after a restart): its recent turns are working memory again."""
+        await self.start()
+        turns = turns_from_thread(thread)
+        if turns:
+            await asyncio.to_thread(self.host.agent.resume_session, turns, user_id=self.user_id(),
+                                    session_id=cl.context.session.thread_id)
 
     async def message(self, message: cl.Message) -> None:
         text, user_id, agent = self.text(), self.user_id(), self.host.agent

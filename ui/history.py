@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 import sqlite3
 from pathlib import Path
@@ -14,6 +15,8 @@ from urllib.parse import quote
 
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.data.storage_clients.base import BaseStorageClient
+
+from memory.parts import Turn
 
 ELEMENTS_ROUTE = "/congming/elements"
 
@@ -237,3 +240,24 @@ def add_elements_route(app: Any, storage: LocalStorageClient) -> None:
 
     app.add_api_route(f"{ELEMENTS_ROUTE}/{{object_key:path}}", element_file, methods=["GET"])
     app.router.routes.insert(0, app.router.routes.pop())
+
+
+def turns_from_thread(thread: dict[str, Any]) -> list[Turn]:
+    """A saved chat's finished turns, oldest first: each answer (its plain text and turn id, kept
+    in the message's metadata by ui/render.py) with the user message before it."""
+    turns, asked = [], None
+    for step in thread.get("steps") or []:
+        if step.get("type") == "user_message":
+            asked = step.get("output") or ""
+        elif step.get("type") == "assistant_message" and asked is not None:
+            metadata = step.get("metadata") or {}
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = {}
+            answer = metadata.get("answer") if isinstance(metadata, dict) else None
+            if isinstance(answer, str) and answer:
+                turns.append(Turn(asked, answer, str(metadata.get("turn_id") or "")))
+                asked = None
+    return turns

@@ -115,7 +115,8 @@ class TurnRenderer:
         await self._close_reasoning()
         self.answer.content = answer_markdown(event.answer, event.verification, self.citations, self.text)
         self.answer.elements = citation_elements(self.citations, self.text)
-        self.answer.metadata = {**(self.answer.metadata or {}), "action": event.action}
+        self.answer.metadata = {**(self.answer.metadata or {}), "action": event.action,
+                                "answer": event.answer, "turn_id": event.turn_id}  # to resume the chat
         await self._show_answer()
 
     async def _finish(self) -> None:
