@@ -1,4 +1,5 @@
-"""Which language a message is in, and whether it asks for information."""
+"""Which language a message is in, whether it asks for information, and whether it refers back
+to the conversation ("what does she do?")."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ _ZH_QUESTION = re.compile(
     r"多[长高大远久重深宽]|(数量|数目|时间|日期|人数|人次|名单|名字|名称|冠军|金牌|得主|地点|举办地|国家|导演|作者|"
     r"价格|售价|票房|量|率|营收|收入|金额|排名|比分|成绩|震级|点数|原因|结果|最佳影片奖?)\s*$")
 
+_EN_REFERS_BACK = re.compile(
+    r"\b(she|he|it|they|her|him|his|hers|its|their|theirs|them|this|that|these|those|there|then)\b",
+    re.IGNORECASE)
+_ZH_REFERS_BACK = re.compile(r"[她他它其]|这[个些里儿位家件次]?|那[个些里儿位家件次时]|此|该")
+
 
 def detect_language(text: str) -> str:
     """"zh" when a good share of the letters are CJK, else "en"."""
@@ -29,3 +35,14 @@ def asks_question(text: str) -> bool:
     if "?" in stripped or "？" in stripped:
         return True
     return bool(_EN_QUESTION_START.match(stripped) or _ZH_QUESTION.search(stripped))
+
+
+def refers_back(text: str) -> bool:
+    """True when the message leans on what was said before: a pronoun or a pointing word
+    ("she", "there", "它", "那里") whose meaning is in an earlier turn."""
+    return bool(_EN_REFERS_BACK.search(text) or _ZH_REFERS_BACK.search(text))
+
+
+def follow_up_query(text: str, previous: str) -> str:
+    """What to search for: a message that refers back, together with the message before it."""
+    return f"{previous}\n{text}" if previous and refers_back(text) else text

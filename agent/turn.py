@@ -32,7 +32,7 @@ from agent.events import (
     TurnFailed,
     VerificationDone,
 )
-from agent.language import asks_question, detect_language
+from agent.language import asks_question, detect_language, follow_up_query
 from agent.llm.base import LLM, ChatMessage, GenerationOptions
 from agent.options import DEFAULT_OPTIONS, TurnOptions
 from agent.prompting import PromptSet, load_prompts
@@ -121,12 +121,14 @@ class TurnRunner:
         question = asks_question(text)
 
         t0 = time.perf_counter()
+        turns = self.sessions.get(user_id, session_id).turns
+        lookup = follow_up_query(text, turns[-1].user if turns else "")
         if given is None:
-            in_context = [turn.id for turn in self.sessions.get(user_id, session_id).turns if turn.id]
-            gathered = await asyncio.to_thread(self.gather, text, user_id, in_context)
+            in_context = [turn.id for turn in turns if turn.id]
+            gathered = await asyncio.to_thread(self.gather, lookup, user_id, in_context)
         else:
             gathered = Gathered(evidence=tuple(given))
-        relevant = await asyncio.to_thread(self._relevant, text, gathered.evidence)
+        relevant = await asyncio.to_thread(self._relevant, text, lookup, gathered.evidence)
         yield RetrievalDone(gathered.evidence, gathered.facts, relevant, time.perf_counter() - t0,
                             gathered.notes)
 
@@ -175,8 +177,14 @@ class TurnRunner:
             yield MemoryScheduled(job)
         yield TurnDone(replace(reply, memory_job=job, seconds=time.perf_counter() - started))
 
-    def _relevant(self, text: str, evidence: tuple[Passage, ...]) -> tuple[int, ...]:
-        return tuple(self.verifier.relevant(text, evidence)) if evidence else ()
+    def _relevant(self, text: str, lookup: str, evidence: tuple[Passage, ...]) -> tuple[int, ...]:
+        """Passages relevant to the message, or to it read with the message it follows up."""
+        if not evidence:
+            return ()
+        found = set(self.verifier.relevant(text, evidence))
+        if lookup != text:
+            found.update(self.verifier.relevant(lookup, evidence))
+        return tuple(sorted(found))
 
     async def _generate(self, messages: list[ChatMessage], prompts: PromptSet, draft: _Draft,
                         reasoning: bool, turn: TurnOptions) -> AsyncIterator[Event]:

@@ -127,6 +127,25 @@ def test_sessions_have_their_own_working_memory(settings):
     assert "green tea" not in "\n".join(m.content for m in llm.prompts[1])
 
 
+@pytest.mark.parametrize(("document", "first", "follow_up", "absent"), [
+    (LIN, "Where does Lin live?", "What does she do?", "What is her salary?"),
+    ("我的妹妹林住在杭州。她在阿里巴巴当工程师。", "林住在哪里？", "她是做什么的？", "她的工资是多少？"),
+])
+def test_a_follow_up_question_is_read_with_the_one_before_it(settings, document, first, follow_up, absent):
+    settings.memory.enabled = False
+    agent, llm = make_agent(settings, ["Answer: From the notes [1]."])
+    with agent:
+        agent.ingest_text(document, source="lin.md", title="Lin")
+        agent.chat(first, session_id="s")
+        followed = agent.chat(follow_up, session_id="s")
+        alone = agent.chat(follow_up, session_id="new")  # nothing before it to refer to
+        missing = agent.chat(absent, session_id="s")
+    assert followed.action != "no_evidence" and followed.evidence and "[1] " in "\n".join(
+        m.content for m in llm.prompts[1])
+    assert alone.action == "no_evidence"
+    assert missing.action == "no_evidence"  # the earlier question does not make anything relevant
+
+
 def test_explicit_evidence_skips_retrieval_and_numbers_the_passages(settings):
     agent, llm = make_agent(settings, ["Answer: The Nile flows into the Mediterranean Sea [2]."])
     evidence = [Passage("Quokkas live on Rottnest Island.", "q"),

@@ -48,3 +48,18 @@ def test_language_detection(text, language):
 ])
 def test_questions_are_told_from_statements(text, question):
     assert asks_question(text) is question
+
+
+@pytest.mark.parametrize(("text", "follows_up"), [
+    ("What does she do?", True), ("Is it open on Sundays?", True), ("How do I get there?", True),
+    ("她是做什么的？", True), ("那里冷吗？", True), ("这个多少钱？", True),
+    ("Where does Lin live?", False), ("What is BM25?", False), ("林住在哪里？", False),
+    ("长江有多长？", False),
+])
+def test_a_message_that_refers_back_is_searched_with_the_one_before_it(text, follows_up):
+    from agent.language import follow_up_query, refers_back
+
+    assert refers_back(text) is follows_up
+    expected = f"Where does Lin live?\n{text}" if follows_up else text
+    assert follow_up_query(text, "Where does Lin live?") == expected
+    assert follow_up_query(text, "") == text
