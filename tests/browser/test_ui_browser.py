@@ -73,7 +73,10 @@ def answer_with(page, text: str):
 
 def open_citation(page, answer, passage: str) -> None:
     """Click the answer's [1] and wait for its passage in the side panel. A click that lands while
-    the chat is still re-rendering (a resumed thread, a slow machine) can be lost: click again."""
+    the chat is still re-rendering (a resumed thread, a slow machine) can be lost: click again.
+    If it never shows, the failure says what the browser fetched for the element."""
+    fetched: list[str] = []
+    page.on("response", lambda r: fetched.append(f"{r.status} {r.url}") if "/element" in r.url else None)
     shown = page.get_by_text(passage).first
     for _ in range(3):
         answer.locator("a.element-link", has_text="[1]").first.click()
@@ -83,7 +86,12 @@ def open_citation(page, answer, passage: str) -> None:
         except Exception:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "citation-not-shown.png"), full_page=True)
-    shown.wait_for(timeout=WAIT_MS)
+    try:
+        shown.wait_for(timeout=WAIT_MS)
+    except Exception as exc:
+        links = answer.locator("a.element-link").all_inner_texts()
+        raise AssertionError(f"the citation's passage never showed; links {links}, element fetches "
+                             f"{fetched}") from exc
 
 
 def test_upload_ask_cite_reason_remember_and_forget(ui_server, chromium, shots, tmp_path):
