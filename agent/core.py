@@ -217,7 +217,8 @@ class Agent:
         self._kb.embed(["warm up"])  # load the embedder now, not on the first message
         reserve = min(self.settings.llm.max_tokens, llm.capabilities.max_context // 4)
         sessions = Sessions(MemoryModelPort(llm), budget=llm.capabilities.max_context - reserve)
-        return TurnRunner(llm=llm, settings=self.settings, verifier=Verifier(self._kb.embedder),
+        judge = llm if self.settings.agent.self_check else None
+        return TurnRunner(llm=llm, settings=self.settings, verifier=Verifier(self._kb.embedder, judge=judge),
                           sessions=sessions, gather=self._gather, memory=self.memory)
 
     def _gather(self, message: str, user_id: str, session_turns: Sequence[str] = ()) -> Gathered:

@@ -107,6 +107,11 @@ class AgentSettings(BaseModel):
     self_consistency: int = Field(
         1, ge=1, le=16, description="Reasoning samples per answer (majority vote); >1 for capable models."
     )
+    self_check: bool = Field(
+        False, description="Also ask the model whether each claim follows from the evidence (LLM "
+        "self-check, averaged with the verifier's score); for capable models only - a small one "
+        "says yes to almost anything."
+    )
     max_message_chars: int = Field(20_000, ge=1, description="Longer messages are refused.")
 
 

@@ -198,6 +198,17 @@ def test_bad_turn_options_say_what_is_wrong(options, match):
         TurnOptions(**options)
 
 
+def test_with_self_check_the_model_judges_each_claim_and_a_no_declines_the_answer(settings):
+    agent, llm = make_agent(settings, [GOOD, "NO"], self_check=True)
+    with agent:
+        agent.ingest_text(LIN, source="lin.md", title="Lin")
+        reply = agent.chat("Where does Lin live?")
+    judged = "\n".join(m.content for m in llm.prompts[1])
+    assert "Claim: Lin lives in Hangzhou" in judged and LIN in judged
+    assert llm.options[1].max_tokens == 3
+    assert reply.action == "abstained"  # the verifier alone keeps this answer (see the first test)
+
+
 def test_chinese_messages_get_chinese_prompts_and_replies(settings):
     agent, llm = make_agent(settings, ["推理：资料 [1] 说林住在杭州。答案：林住在杭州 [1]。"])
     with agent:
