@@ -252,11 +252,16 @@ def rgb_table(result: dict[str, Any]) -> str:
                    result["tokens_median"], result["latency_p50_s"], result["latency_p95_s"]]])
 
 
-def build_verifier(name: str):
+def build_verifier(name: str, judge: str = "none", threads: int = 1):
+    """The verifier as the agent builds it; ``judge="packaged"`` adds the packaged model's own
+    claim check (what ``agent.self_check`` does)."""
+    from agent.llm import create_llm
+    from agent.settings import LLMSettings
     from agent.verification import Verifier
     from graph.embedding import create_embedder
 
-    return Verifier(create_embedder(name) if name != "none" else None)
+    model = create_llm(LLMSettings(threads=threads)) if judge == "packaged" else None
+    return Verifier(create_embedder(name) if name != "none" else None, judge=model)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -271,6 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="dev: run on the calibration slices instead (to choose thresholds)")
     parser.add_argument("--embedder", default="sentence-transformers",
                         choices=("sentence-transformers", "hash", "none"))
+    parser.add_argument("--judge", choices=("none", "packaged"), default="none",
+                        help="packaged: also ask the packaged model to check each claim (slow: use --limit)")
     parser.add_argument("--rgb-limit", type=int, default=30, help="RGB items to run (0 skips RGB)")
     parser.add_argument("--rgb-data-dir", default=None,
                         help="the agent's data directory (default: a fresh temporary one)")
@@ -285,7 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     info = machine_info(PACKAGES)
-    verifier = build_verifier(args.embedder)
+    verifier = build_verifier(args.embedder, args.judge, args.threads)
     halueval = []
     for kind in ("qa", "dialogue"):
         items = halueval_pairs(data, kind)
@@ -296,6 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines = [*describe_machine(info),
              f"inputs: HaluEval {data / 'halueval'} (items before {dev['qa']} (QA) and {dev['dialogue']} "
              f"(dialogue) were used to calibrate and are not reported); embedder {args.embedder}; "
+             f"LLM judge {args.judge}; "
              f"threshold {verifier.threshold} fixed in code", "", halueval_table(halueval)]
     if rgb:
         lines += ["", f"RGB: {data / 'rgb'}, items from {RGB_DEV} (before: gate calibration), default model "
