@@ -40,6 +40,7 @@ from agent.server_models import (
     TurnInfo,
     Usage,
 )
+from agent.sessions import pair_turns
 from memory.parts import Turn
 
 SESSION_HEADER = "X-Session-Id"
@@ -104,15 +105,7 @@ def chat_turn(request: ChatCompletionRequest, caller: Caller, session_header: st
 
 def _exchanges(messages: list[Any]) -> tuple[Turn, ...]:
     """Each user message with the assistant's reply after it (system and tool messages skipped)."""
-    turns, asked = [], None
-    for message in messages:
-        if message.role == "user":
-            asked = message.text()
-        elif message.role == "assistant" and asked is not None:
-            if answer := message.text():
-                turns.append(Turn(asked, answer))
-            asked = None
-    return tuple(turns)
+    return tuple(pair_turns((m.role, m.text(), "") for m in messages if m.role in ("user", "assistant")))
 
 
 def _citations(citations: tuple[Citation, ...]) -> list[CitationOut]:

@@ -9,13 +9,26 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from memory.parts import Turn
 from memory.types import TokenCounter
 from memory.working import WorkingMemory
 
 MAX_RESTORED_TURNS = 20  # older ones are still recalled from long-term memory
+
+
+def pair_turns(messages: Iterable[tuple[str, str, str]]) -> list[Turn]:
+    """A conversation's finished turns, oldest first, from its (role, text, turn id) messages:
+    each non-empty assistant reply with the user message before it; other roles are skipped."""
+    turns, asked = [], None
+    for role, text, turn_id in messages:
+        if role == "user":
+            asked = text
+        elif role == "assistant" and text and asked is not None:
+            turns.append(Turn(asked, text, turn_id))
+            asked = None
+    return turns
 
 
 class Sessions:

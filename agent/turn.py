@@ -121,10 +121,10 @@ class TurnRunner:
         question = asks_question(text)
 
         t0 = time.perf_counter()
-        turns = self.sessions.get(user_id, session_id).turns
-        lookup = follow_up_query(text, turns[-1].user if turns else "")
+        working = self.sessions.get(user_id, session_id)
+        lookup = follow_up_query(text, working.turns[-1].user if working.turns else "")
         if given is None:
-            in_context = [turn.id for turn in turns if turn.id]
+            in_context = [turn.id for turn in working.turns if turn.id]
             gathered = await asyncio.to_thread(self.gather, lookup, user_id, in_context)
         else:
             gathered = Gathered(evidence=tuple(given))
@@ -143,7 +143,6 @@ class TurnRunner:
         else:
             # statements get no passages: a small model would talk about them instead of replying
             shown = tuple(gathered.evidence[i] for i in relevant) if question else ()
-            working = self.sessions.get(user_id, session_id)
             asked = prompts.question_prompt(text) if question else text
             # reasoning (and its worked example) only for questions: small talk copies examples
             reasoning = chain_of_thought and question

@@ -24,7 +24,6 @@ import asyncio
 import json
 import os
 import random
-import re
 import socket
 import subprocess
 import sys
@@ -44,19 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 KEY = "sk-bench-load-0123456789"
 QUESTION = "What is the secret code?"
 PACKAGES = ("fastapi", "uvicorn", "httpx", "llama_cpp_python")
-_EVIDENCE = re.compile(r"^\[1\] (.+?)(?: \(source: [^)]*\))?$", re.M)
 
 
 # -- the server process ------------------------------------------------------------------
-
-def answer_from_evidence(messages: list[Any]) -> str:
-    """The fake model: quote the first sentence of evidence [1]."""
-    found = _EVIDENCE.findall("\n".join(m.content for m in messages))  # the last: after the examples
-    if not found:
-        return "Reasoning: There is no evidence. Answer: Noted."
-    sentence = re.split(r"(?<=[.!?])\s", found[-1].strip())[0].rstrip(".")
-    return f"Reasoning: Evidence [1] answers this. Answer: {sentence} [1]."
-
 
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
@@ -72,9 +61,9 @@ def serve(args: argparse.Namespace) -> int:
         server={"api_keys": [{"key": KEY, "user": "bench", "multi_user": True}]})
     llm = None
     if fake:
-        from agent.llm.fake import FakeLLM
+        from agent.llm.fake import FakeLLM, evidence_reply
 
-        llm = FakeLLM([answer_from_evidence])
+        llm = FakeLLM([evidence_reply])
     app = create_app(settings, Agent(settings, llm=llm))
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", workers=1,
                 timeout_keep_alive=settings.server.keep_alive_s)

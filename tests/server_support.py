@@ -4,32 +4,18 @@ a real uvicorn server on a free loopback port, and a server-sent-events reader."
 from __future__ import annotations
 
 import json
-import re
 import socket
 import threading
 import time
 from collections.abc import Iterable
 
-from agent.llm.base import ChatMessage
-from agent.llm.fake import FakeLLM
+from agent.llm.fake import FakeLLM, evidence_reply
 
 KEY_ALICE = "sk-alice-0123456789"
 KEY_BOB = "sk-bob-0123456789"
 KEY_APP = "sk-app-0123456789"
 KEYS = [{"key": KEY_ALICE, "user": "alice"}, {"key": KEY_BOB, "user": "bob"},
         {"key": KEY_APP, "user": "app", "multi_user": True}]
-
-_EVIDENCE = re.compile(r"^\[1\] (.+?)(?: \(source: [^)]*\))?$", re.M)
-
-
-def evidence_reply(messages: list[ChatMessage]) -> str:
-    """Quote the first sentence of evidence [1], the way a well-behaved model answers."""
-    found = _EVIDENCE.findall("\n".join(m.content for m in messages))  # the last: after the examples
-    if not found:
-        return "Reasoning: There is no evidence. Answer: Noted."
-    sentence = re.split(r"(?<=[.!?])\s", found[-1].strip())[0].rstrip(".")
-    return f"Reasoning: Evidence [1] answers this. Answer: {sentence} [1]."
-
 
 def server_settings(settings, *, keys=KEYS, **server):
     settings.embedder.backend = "hash"

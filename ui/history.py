@@ -16,6 +16,7 @@ from urllib.parse import quote
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.data.storage_clients.base import BaseStorageClient
 
+from agent.sessions import pair_turns
 from memory.parts import Turn
 
 ELEMENTS_ROUTE = "/congming/elements"
@@ -244,20 +245,26 @@ def add_elements_route(app: Any, storage: LocalStorageClient) -> None:
 
 def turns_from_thread(thread: dict[str, Any]) -> list[Turn]:
     """A saved chat's finished turns, oldest first: each answer (its plain text and turn id, kept
-    in the message's metadata by ui/render.py) with the user message before it."""
-    turns, asked = [], None
+    in the message's metadata by ui/render.py) with the user message before it. Other assistant
+    messages (upload progress, command output) carry no answer and are passed over."""
+    messages = []
     for step in thread.get("steps") or []:
         if step.get("type") == "user_message":
-            asked = step.get("output") or ""
-        elif step.get("type") == "assistant_message" and asked is not None:
-            metadata = step.get("metadata") or {}
-            if isinstance(metadata, str):
-                try:
-                    metadata = json.loads(metadata)
-                except ValueError:
-                    metadata = {}
-            answer = metadata.get("answer") if isinstance(metadata, dict) else None
-            if isinstance(answer, str) and answer:
-                turns.append(Turn(asked, answer, str(metadata.get("turn_id") or "")))
-                asked = None
-    return turns
+            messages.append(("user", step.get("output") or "", ""))
+        elif step.get("type") == "assistant_message":
+            metadata = _metadata(step)
+            answer = metadata.get("answer")
+            messages.append(("assistant", answer if isinstance(answer, str) else "",
+                             str(metadata.get("turn_id") or "")))
+    return pair_turns(messages)
+
+
+def _metadata(step: dict[str, Any]) -> dict[str, Any]:
+    """A step's metadata as a dict (SQLite gives it back as JSON text)."""
+    metadata = step.get("metadata") or {}
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            return {}
+    return metadata if isinstance(metadata, dict) else {}

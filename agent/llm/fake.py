@@ -15,11 +15,23 @@ from agent.settings import LLMSettings
 # whitespace before it, so joining the tokens gives back the text.
 _TOKEN = re.compile(r"\s*(?:[\u3400-\u9fff\uf900-\ufaff]|\w+|[^\w\s])|\s+")
 
+_EVIDENCE = re.compile(r"^\[1\] (.+?)(?: \(source: [^)]*\))?$", re.M)
+
 Reply = str | Callable[[list[ChatMessage]], str]
 
 
 def fake_tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
+
+
+def evidence_reply(messages: list[ChatMessage]) -> str:
+    """A reply function: quote the first sentence of evidence [1], the way a well-behaved model
+    answers (for tests and for measuring the server around the model)."""
+    found = _EVIDENCE.findall("\n".join(m.content for m in messages))  # the last: after the examples
+    if not found:
+        return "Reasoning: There is no evidence. Answer: Noted."
+    sentence = re.split(r"(?<=[.!?])\s", found[-1].strip())[0].rstrip(".")
+    return f"Reasoning: Evidence [1] answers this. Answer: {sentence} [1]."
 
 
 class FakeLLM(BaseLLM):
