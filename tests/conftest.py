@@ -25,6 +25,17 @@ def clean_env(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def cli_env(settings, monkeypatch, tmp_path):
+    """For CLI runs in-process: a hash embedder, no entity extractor (fast tests), a data dir in
+    tmp_path and wide output; returns monkeypatch to set more."""
+    monkeypatch.setenv("CONGMING_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CONGMING_EMBEDDER__BACKEND", "hash")
+    monkeypatch.setenv("CONGMING_KNOWLEDGE__EXTRACTOR", "none")
+    monkeypatch.setenv("COLUMNS", "200")
+    return monkeypatch
+
+
+@pytest.fixture
 def settings(clean_env, tmp_path):
     """Settings isolated from the developer's environment and files, with 1 thread."""
     from agent.settings import Settings

@@ -25,16 +25,6 @@ BETA = "# Beta Guide\n\nQuokkas live on Rottnest Island near Perth."
 
 
 @pytest.fixture
-def env(settings, monkeypatch, tmp_path):
-    """A hash embedder, no extractor (fast tests) and a data dir in tmp_path."""
-    monkeypatch.setenv("CONGMING_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("CONGMING_EMBEDDER__BACKEND", "hash")
-    monkeypatch.setenv("CONGMING_KNOWLEDGE__EXTRACTOR", "none")
-    monkeypatch.setenv("COLUMNS", "200")
-    return monkeypatch
-
-
-@pytest.fixture
 def docs(tmp_path):
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -55,8 +45,8 @@ def knowledge(tmp_path) -> KnowledgeBase:
     return KnowledgeBase(tmp_path / "data" / "knowledge", HashEmbedder())
 
 
-def test_ingest_list_and_forget(env, docs, tmp_path):
-    env.setenv("CONGMING_KNOWLEDGE__EXTRACTOR", "fast")
+def test_ingest_list_and_forget(cli_env, docs, tmp_path):
+    cli_env.setenv("CONGMING_KNOWLEDGE__EXTRACTOR", "fast")
     first = invoke("ingest", docs)
     assert first.exit_code == 0, first.output
     assert summary(first) == {"added": 2, "replaced": 0, "unchanged": 0, "failed": 0}
@@ -90,8 +80,8 @@ def test_ingest_list_and_forget(env, docs, tmp_path):
     assert missing.exit_code == 1 and "no document" in missing.stderr
 
 
-def test_bad_files_exit_1_and_the_good_ones_stay(env, docs, tmp_path):
-    env.setenv("CONGMING_KNOWLEDGE__MAX_FILE_MB", "0.001")  # about 1 KB
+def test_bad_files_exit_1_and_the_good_ones_stay(cli_env, docs, tmp_path):
+    cli_env.setenv("CONGMING_KNOWLEDGE__MAX_FILE_MB", "0.001")  # about 1 KB
     write(docs, "empty.txt", b"")
     write(docs, "huge.txt", "many words " * 200)
     result = invoke("ingest", docs, tmp_path / "missing.pdf")
@@ -115,15 +105,15 @@ def test_bad_files_exit_1_and_the_good_ones_stay(env, docs, tmp_path):
     (["documents"], ("CONGMING_EMBEDDER__BACKEND", "magic"), "Unknown embedder backend"),
     (["forget-document"], None, "Missing argument"),
 ])
-def test_bad_arguments_exit_2(env, args, setting, message):
+def test_bad_arguments_exit_2(cli_env, args, setting, message):
     if setting:
-        env.setenv(*setting)
+        cli_env.setenv(*setting)
     result = invoke(*args)
     assert result.exit_code == 2, result.output
     assert message in result.output
 
 
-def test_users_and_collections_are_kept_apart(env, docs, tmp_path):
+def test_users_and_collections_are_kept_apart(cli_env, docs, tmp_path):
     assert invoke("ingest", docs / "alpha.txt").exit_code == 0
     assert invoke("ingest", docs / "beta.md", "--user", "ben").exit_code == 0
     assert invoke("ingest", docs / "alpha.txt", "--collection", "work").exit_code == 0

@@ -16,16 +16,6 @@ pytest.importorskip("faiss")
 runner = CliRunner()
 
 
-@pytest.fixture
-def env(settings, monkeypatch, tmp_path):
-    """A hash embedder, no entity extractor, rule facts and a data dir in tmp_path."""
-    monkeypatch.setenv("CONGMING_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("CONGMING_EMBEDDER__BACKEND", "hash")
-    monkeypatch.setenv("CONGMING_KNOWLEDGE__EXTRACTOR", "none")
-    monkeypatch.setenv("COLUMNS", "200")
-    return monkeypatch
-
-
 def invoke(*args: str, input: str | None = None):
     return runner.invoke(app, list(args), input=input)
 
@@ -34,7 +24,7 @@ def fact_ids(output: str) -> list[str]:
     return re.findall(r"fact-[0-9a-f]{24}", output)
 
 
-def test_remember_list_and_forget_one(env):
+def test_remember_list_and_forget_one(cli_env):
     told = invoke("remember", "I live in Hangzhou", "--user", "ann")
     assert told.exit_code == 0, told.output
     assert "The user lives in Hangzhou." in told.stdout
@@ -54,7 +44,7 @@ def test_remember_list_and_forget_one(env):
     assert fact_ids(invoke("memories", "--user", "ann").stdout) == ids[1:]
 
 
-def test_forget_all_asks_first_and_deletes_facts_and_turns(env, tmp_path):
+def test_forget_all_asks_first_and_deletes_facts_and_turns(cli_env, tmp_path):
     invoke("remember", "I live in Berlin", "--user", "ann")
     invoke("remember", "I live in Paris", "--user", "bob")
     settings = Settings.load(data_dir=tmp_path / "data", embedder={"backend": "hash"})
@@ -74,14 +64,14 @@ def test_forget_all_asks_first_and_deletes_facts_and_turns(env, tmp_path):
     assert "lives in Paris" in invoke("memories", "--user", "bob").stdout
 
 
-def test_bad_arguments_exit_2(env):
+def test_bad_arguments_exit_2(cli_env):
     assert invoke("forget", "--user", "ann").exit_code == 2
     assert invoke("forget", "fact-x", "--all", "--yes", "--user", "ann").exit_code == 2
     assert invoke("memories", "--user", " ").exit_code == 2
     assert invoke("remember", "   ", "--user", "ann").exit_code == 2
 
 
-def test_memory_switched_off_is_a_clear_error(env):
-    env.setenv("CONGMING_MEMORY__ENABLED", "false")
+def test_memory_switched_off_is_a_clear_error(cli_env):
+    cli_env.setenv("CONGMING_MEMORY__ENABLED", "false")
     result = invoke("memories", "--user", "ann")
     assert result.exit_code == 2 and "CONGMING_MEMORY__ENABLED=true" in result.output
