@@ -35,6 +35,8 @@ def chat(
     user: UserOption = DEFAULT_USER_ID,
     show_reasoning: Annotated[
         bool, typer.Option("--show-reasoning", help="Print the chain of thought.")] = False,
+    show_draft: Annotated[
+        bool, typer.Option("--show-draft", help="Also print the unchecked draft as it is written.")] = False,
 ) -> None:
     """Chat in the terminal: answers from your documents and memory, cited and checked.
 
@@ -51,7 +53,8 @@ def chat(
                 agent.turn_runner()
             if sys.stdin.isatty():
                 err.print("[dim]congming chat — /reset clears the conversation, /exit quits.[/dim]")
-            chat_loop(agent, sys.stdin, sys.stdout, user_id=user, show_reasoning=show_reasoning)
+            chat_loop(agent, sys.stdin, sys.stdout, user_id=user, show_reasoning=show_reasoning,
+                      show_draft=show_draft)
     except CongmingError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc

@@ -17,26 +17,27 @@ def _excerpt(text: str, width: int = 90) -> str:
 
 
 async def _write_turn(agent: Agent, message: str, stdout: TextIO, *, user_id: str, session_id: str,
-                      show_reasoning: bool) -> bool:
-    draft: list[str] = []
+                      show_reasoning: bool, show_draft: bool = False) -> bool:
+    """Write one turn: by default only the checked answer; the draft only with ``show_draft``,
+    marked as unchecked."""
     citations: list[Citation] = []
-    thinking = False
+    thinking = drafting = False
     async for event in agent.stream(message, user_id=user_id, session_id=session_id):
         if isinstance(event, ReasoningToken) and show_reasoning:
             if not thinking:
                 stdout.write("(thinking) ")
                 thinking = True
             stdout.write(event.text)
-        elif isinstance(event, AnswerToken):
-            if not draft:
-                stdout.write("\ncongming> " if thinking else "congming> ")
-            draft.append(event.text)
+        elif isinstance(event, AnswerToken) and show_draft:
+            if not drafting:
+                stdout.write("\n(draft, unchecked) " if thinking else "(draft, unchecked) ")
+                drafting = True
             stdout.write(event.text)
         elif isinstance(event, Citation):
             citations.append(event)
         elif isinstance(event, VerificationDone):
-            if event.answer.strip() != "".join(draft).strip():
-                stdout.write(f"\ncongming (checked, {event.action})> {event.answer}")
+            before = "\n" if thinking or drafting else ""
+            stdout.write(f"{before}congming> {event.answer}")
         elif isinstance(event, TurnDone):
             stdout.write("\n")
             for citation in citations:
@@ -51,7 +52,8 @@ async def _write_turn(agent: Agent, message: str, stdout: TextIO, *, user_id: st
 
 
 def chat_loop(agent: Agent, stdin: TextIO, stdout: TextIO, *, user_id: str,
-              session_id: str = TERMINAL_SESSION, show_reasoning: bool = False, prompt: str = "you> ") -> int:
+              session_id: str = TERMINAL_SESSION, show_reasoning: bool = False, show_draft: bool = False,
+              prompt: str = "you> ") -> int:
     """Read messages line by line and answer each; returns the number of turns answered."""
     answered = 0
     interactive = stdin.isatty()
@@ -73,7 +75,7 @@ def chat_loop(agent: Agent, stdin: TextIO, stdout: TextIO, *, user_id: str,
             continue
         try:
             turn = _write_turn(agent, message, stdout, user_id=user_id, session_id=session_id,
-                               show_reasoning=show_reasoning)
+                               show_reasoning=show_reasoning, show_draft=show_draft)
             answered += asyncio.run(turn)
         except KeyboardInterrupt:
             stdout.write("\n(stopped)\n")

@@ -208,6 +208,7 @@ class Agent:
 
     def _build_runner(self) -> TurnRunner:
         from agent.memory_port import MemoryModelPort
+        from agent.reader import Reader
         from agent.sessions import Sessions
         from agent.verification import Verifier
 
@@ -219,7 +220,8 @@ class Agent:
         sessions = Sessions(MemoryModelPort(llm), budget=llm.capabilities.max_context - reserve)
         judge = llm if self.settings.agent.self_check else None
         return TurnRunner(llm=llm, settings=self.settings, verifier=Verifier(self._kb.embedder, judge=judge),
-                          sessions=sessions, gather=self._gather, memory=self.memory)
+                          sessions=sessions, gather=self._gather, memory=self.memory,
+                          reader=Reader(self._kb.embedder))
 
     def _gather(self, message: str, user_id: str, session_turns: Sequence[str] = ()) -> Gathered:
         """Documents, then remembered facts and turns (not those already in the session's

@@ -14,7 +14,10 @@ from memory.parts import Passage, PinnedFact
 if TYPE_CHECKING:
     from agent.verification import Verification
 
-Action = Literal["kept", "annotated", "extractive", "abstained", "no_evidence"]
+# kept / annotated / extractive / abstained: the policy's verdict on an answer (agent/grounding_policy.py);
+# read: the evidence reader's answer, checked; computed: worked out by code (arithmetic, units, dates);
+# unchecked: the model's own knowledge, labelled so (agent.general_knowledge); no_evidence: nothing found.
+Action = Literal["kept", "annotated", "extractive", "abstained", "no_evidence", "read", "computed", "unchecked"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,8 @@ from graph.errors import ConfigError
 
 LANGUAGES = ("en", "zh")
 _MESSAGE_KEYS = ("facts_header", "summary_header", "evidence_header", "abstain", "no_evidence",
-                 "unsupported", "extractive")
+                 "unsupported", "extractive", "noted", "noted_plain", "greeting", "thanks", "smalltalk",
+                 "unusable", "own_knowledge")
 _LIST_KEYS = ("reasoning_labels", "answer_labels", "stop")
 
 
@@ -60,8 +61,10 @@ class PromptSet:
     def question_prompt(self, message: str) -> str:
         return render_template(f"{self.language}/question.txt", self.question, {"message": message}).strip()
 
-    def message(self, key: str) -> str:
-        return self.messages[key]
+    def message(self, key: str, **variables: str) -> str:
+        """A fixed reply; ``noted`` takes the ``statement``."""
+        text = self.messages[key]
+        return render_template(f"{self.language}/messages.toml:{key}", text, variables) if variables else text
 
 
 def _read(language: str, name: str) -> str:

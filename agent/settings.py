@@ -56,6 +56,10 @@ class LLMSettings(BaseModel):
     base_url: str = Field("http://127.0.0.1:11434/v1", description="OpenAI-compatible server URL.")
     api_key: SecretStr | None = None
     timeout_s: float = Field(120.0, gt=0)
+    small: bool | None = Field(
+        None, description="A small model that cannot author answers (the reader answers instead, "
+        "agent.answerer = auto); empty: true for the packaged model only."
+    )
 
 
 class EmbedderSettings(BaseModel):
@@ -101,6 +105,15 @@ class AgentSettings(BaseModel):
     )
     language: Literal["auto", "en", "zh"] = Field(
         "auto", description="Reply language; auto follows the user's message."
+    )
+    answerer: Literal["auto", "reader", "llm"] = Field(
+        "auto", description="Who writes answers to questions: reader (quotes the answer from the evidence, no "
+        "LLM), llm (the model writes, the check decides), auto (the reader for small models: the packaged "
+        "one, or llm.small = true)."
+    )
+    general_knowledge: bool = Field(
+        False, description="With answerer llm: a question the evidence says nothing about may be answered "
+        "from the model's own knowledge, labelled as such and unchecked (capable models only)."
     )
     evidence_k: int = Field(5, ge=0, description="Passages retrieved from documents per turn.")
     memory_k: int = Field(5, ge=0, description="Remembered turns and facts recalled per turn.")

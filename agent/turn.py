@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from agent.compute import compute_answer
+from agent.degenerate import degenerate
 from agent.errors import CongmingError, InputError
 from agent.events import (
     AnswerToken,
@@ -32,10 +34,11 @@ from agent.events import (
     TurnFailed,
     VerificationDone,
 )
-from agent.language import asks_question, detect_language, follow_up_query
+from agent.language import detect_language, follow_up_query, message_kind
 from agent.llm.base import LLM, ChatMessage, GenerationOptions
 from agent.options import DEFAULT_OPTIONS, TurnOptions
 from agent.prompting import PromptSet, load_prompts
+from agent.reader import Reader
 from agent.reasoning import ReasoningSplitter
 from agent.sessions import Sessions
 from agent.settings import Settings
@@ -52,6 +55,19 @@ class Gathered:
     evidence: tuple[Passage, ...] = ()
     facts: tuple[PinnedFact, ...] = ()
     notes: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Turn:
+    """What one turn is about, and its reply once made."""
+
+    text: str
+    user_id: str
+    session_id: str
+    language: str
+    id: str
+    notes: tuple[str, ...] = ()
+    reply: Reply | None = None
 
 
 @dataclass(slots=True)
@@ -85,6 +101,7 @@ def normalise_answer(text: str) -> str:
 class TurnRunner:
     def __init__(self, *, llm: LLM, settings: Settings, verifier: Any, sessions: Sessions,
                  gather: Callable[[str, str, Sequence[str]], Gathered], memory: Any | None = None,
+                 reader: Reader | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.llm = llm
         self.settings = settings
@@ -92,6 +109,7 @@ class TurnRunner:
         self.sessions = sessions
         self.gather = gather
         self.memory = memory
+        self.reader = reader
         self.clock = clock
 
     async def run(self, message: Any, *, user_id: str, session_id: str,
@@ -112,67 +130,169 @@ class TurnRunner:
                    options: TurnOptions, started: float) -> AsyncIterator[Event]:
         agent = self.settings.agent
         policy = options.policy or agent.policy
-        chain_of_thought = options.chain_of_thought
-        if chain_of_thought is None:
-            chain_of_thought = agent.chain_of_thought
+        chain_of_thought = agent.chain_of_thought if options.chain_of_thought is None else options.chain_of_thought
         text = clean_message(message, agent.max_message_chars)
         language = detect_language(text) if agent.language == "auto" else agent.language
         prompts = load_prompts(language)
-        question = asks_question(text)
+        kind = message_kind(text)
+        question = kind == "question"
+        turn = _Turn(text, user_id, session_id, language, uuid.uuid4().hex)
+        working = self.sessions.get(user_id, session_id)
+
+        computed = compute_answer(text, today=self.clock().date(), language=language) if question else None
+        if computed is not None:  # exact: no retrieval, no model
+            yield RetrievalDone((), (), (), 0.0)
+            async for event in self._fixed(turn, computed.answer, "computed", working):
+                yield event
+            async for event in self._remember(turn, started):
+                yield event
+            return
 
         t0 = time.perf_counter()
-        working = self.sessions.get(user_id, session_id)
         lookup = follow_up_query(text, working.turns[-1].user if working.turns else "")
         if given is None:
-            in_context = [turn.id for turn in working.turns if turn.id]
+            in_context = [t.id for t in working.turns if t.id]
             gathered = await asyncio.to_thread(self.gather, lookup, user_id, in_context)
         else:
             gathered = Gathered(evidence=tuple(given))
         relevant = await asyncio.to_thread(self._relevant, text, lookup, gathered.evidence)
         yield RetrievalDone(gathered.evidence, gathered.facts, relevant, time.perf_counter() - t0,
                             gathered.notes)
+        turn.notes = gathered.notes
 
-        turn_id = uuid.uuid4().hex
-        if question and not relevant and not gathered.facts and policy != "annotate":
-            answer = prompts.message("no_evidence")
-            yield AnswerToken(answer)
-            yield VerificationDone(answer, "no_evidence", None, turn_id)
-            reply = Reply(answer=answer, action="no_evidence", reasoning="", language=language, citations=(),
-                          evidence=(), verification=None, user_id=user_id, session_id=session_id,
-                          turn_id=turn_id, tokens=0, seconds=0.0, notes=gathered.notes)
+        author = self._author(options)
+        if question and author == "reader":
+            events = self._read(turn, gathered, lookup, prompts, working, chain_of_thought)
+        elif not question and author == "reader":
+            events = self._fixed(turn, self._acknowledge(text, kind, prompts), "kept", working)
+        elif question and not relevant and not gathered.facts and policy != "annotate":
+            if agent.general_knowledge:
+                events = self._write(turn, (), gathered, prompts, working, chain_of_thought, options,
+                                     policy, question=True, own_knowledge=True)
+            else:
+                events = self._fixed(turn, prompts.message("no_evidence"), "no_evidence", None)
         else:
-            # statements get no passages: a small model would talk about them instead of replying
             shown = tuple(gathered.evidence[i] for i in relevant) if question else ()
-            asked = prompts.question_prompt(text) if question else text
-            # reasoning (and its worked example) only for questions: small talk copies examples
-            reasoning = chain_of_thought and question
-            system = prompts.system_prompt(date=self.clock().date().isoformat(), chain_of_thought=reasoning)
-            headers = Headers(prompts.message("facts_header"), prompts.message("summary_header"),
-                              prompts.message("evidence_header"))
-            context = working.build(asked, facts=gathered.facts, evidence=shown, system=system,
-                                    headers=headers)
-            messages = [ChatMessage(m.role, m.content) for m in context.messages]
-            draft = _Draft()
-            with self.memory.foreground() if self.memory is not None else nullcontext():
-                async for event in self._generate(messages, prompts, draft, reasoning, options):
-                    yield event
-            kept_facts = [fact for fact in gathered.facts if fact not in context.dropped_facts]
-            checked = context.evidence + tuple(Passage(f.text, "memory", kind="fact") for f in kept_facts)
-            answer, action, verification, citations = await asyncio.to_thread(
-                self._check, draft.answer, checked, text, question, prompts, policy)
-            for citation in citations:
-                yield citation
-            yield VerificationDone(answer, action, verification, turn_id)
-            working.add_turn(text, answer, turn_id=turn_id)
-            reply = Reply(answer=answer, action=action, reasoning=draft.reasoning, language=language,
-                          citations=citations, evidence=context.evidence, verification=verification,
-                          user_id=user_id, session_id=session_id, turn_id=turn_id, tokens=draft.tokens,
-                          seconds=0.0, notes=gathered.notes)
+            events = self._write(turn, shown, gathered, prompts, working, chain_of_thought, options, policy,
+                                 question=question)
+        async for event in events:
+            yield event
+        async for event in self._remember(turn, started):
+            yield event
 
-        job = None
+    def _author(self, options: TurnOptions) -> str:
+        """Who writes this turn's answers: the reader or the LLM (agent.answerer)."""
+        answerer = self.settings.agent.answerer
+        if answerer != "auto":
+            return answerer
+        llm = options.llm or self.llm
+        small = self.settings.llm.small if self.settings.llm.small is not None else llm.capabilities.small
+        return "reader" if self.reader is not None and small else "llm"
+
+    @staticmethod
+    def _acknowledge(text: str, kind: str, prompts: PromptSet) -> str:
+        """A statement or small talk, answered from templates (a small model would babble)."""
+        if kind == "statement":
+            return prompts.message("noted", statement=text if len(text) <= 300 else text[:300] + "…")
+        lowered = text.lower()
+        if re.search(r"thank|谢", lowered):
+            return prompts.message("thanks")
+        if re.search(r"\b(?:hi|hello|hey|good (?:morning|afternoon|evening))\b|你好|您好|早上好|晚上好|嗨", lowered):
+            return prompts.message("greeting")
+        return prompts.message("smalltalk")
+
+    async def _fixed(self, turn: _Turn, answer: str, action: str, working: Any) -> AsyncIterator[Event]:
+        """A reply that needs no model: computed, acknowledged, or nothing found."""
+        yield AnswerToken(answer)
+        yield VerificationDone(answer, action, None, turn.id)
+        if working is not None:
+            working.add_turn(turn.text, answer, turn_id=turn.id)
+        turn.reply = Reply(answer=answer, action=action, reasoning="", language=turn.language, citations=(),
+                           evidence=(), verification=None, user_id=turn.user_id, session_id=turn.session_id,
+                           turn_id=turn.id, tokens=0, seconds=0.0, notes=turn.notes)
+
+    async def _read(self, turn: _Turn, gathered: Gathered, lookup: str, prompts: PromptSet, working: Any,
+                    chain_of_thought: bool) -> AsyncIterator[Event]:
+        """The evidence reader answers (no LLM); the answer is checked like any other."""
+        evidence = gathered.evidence + tuple(Passage(f.text, "memory", kind="fact") for f in gathered.facts)
+        reading, verification = await asyncio.to_thread(self._reading, turn.text, lookup, evidence)
+        if reading is None:
+            action = "no_evidence" if not evidence else "abstained"
+            answer = prompts.message("no_evidence" if not evidence else "abstain")
+            async for event in self._fixed(turn, answer, action, working):
+                yield event
+            return
+        if chain_of_thought:
+            yield ReasoningToken(reading.trace)
+        yield AnswerToken(reading.answer)
+        citation = Citation(reading.passage, evidence[reading.passage - 1])
+        yield citation
+        yield VerificationDone(reading.answer, "read", verification, turn.id)
+        working.add_turn(turn.text, reading.answer, turn_id=turn.id)
+        turn.reply = Reply(answer=reading.answer, action="read", reasoning=reading.trace if chain_of_thought else "",
+                           language=turn.language, citations=(citation,), evidence=evidence,
+                           verification=verification, user_id=turn.user_id, session_id=turn.session_id,
+                           turn_id=turn.id, tokens=0, seconds=0.0, notes=turn.notes)
+
+    def _reading(self, text: str, lookup: str, evidence: tuple[Passage, ...]) -> tuple[Any, Any]:
+        """The reader's answer, if the check passes it: the short answer with its sentence must be
+        supported by the evidence and carry the question's focus."""
+        reading = self.reader.read(text, evidence) if evidence else None
+        if reading is None and lookup != text and evidence:
+            reading = self.reader.read(lookup, evidence)
+        if reading is None:
+            return None, None
+        claim = f"{reading.short}. {reading.sentence}" if reading.short else reading.sentence
+        verification = self.verifier.verify(claim, (evidence[reading.passage - 1],), question=text)
+        if not (verification.grounded and verification.answered):
+            log.info("reader answer failed the check: %s", claim)
+            return None, None
+        return reading, verification
+
+    async def _write(self, turn: _Turn, shown: tuple[Passage, ...], gathered: Gathered, prompts: PromptSet,
+                     working: Any, chain_of_thought: bool, options: TurnOptions, policy: str, *,
+                     question: bool, own_knowledge: bool = False) -> AsyncIterator[Event]:
+        """The LLM writes the reply; a question's answer is checked, degenerate text never shown."""
+        asked = prompts.question_prompt(turn.text) if question else turn.text
+        # reasoning (and its worked example) only for questions: small talk copies examples
+        reasoning = chain_of_thought and question
+        system = prompts.system_prompt(date=self.clock().date().isoformat(), chain_of_thought=reasoning)
+        headers = Headers(prompts.message("facts_header"), prompts.message("summary_header"),
+                          prompts.message("evidence_header"))
+        context = working.build(asked, facts=gathered.facts, evidence=shown, system=system, headers=headers)
+        messages = [ChatMessage(m.role, m.content) for m in context.messages]
+        draft = _Draft()
+        with self.memory.foreground() if self.memory is not None else nullcontext():
+            async for event in self._generate(messages, prompts, draft, reasoning, options):
+                yield event
+        kept_facts = [fact for fact in gathered.facts if fact not in context.dropped_facts]
+        checked = context.evidence + tuple(Passage(f.text, "memory", kind="fact") for f in kept_facts)
+        broken = degenerate(draft.answer, question=turn.text, prompt=system)
+        if own_knowledge and not broken:
+            answer, action, verification, citations = (
+                f"{prompts.message('own_knowledge')}\n{draft.answer.strip()}", "unchecked", None, ())
+        elif broken:
+            log.info("model reply not shown (%s)", broken)
+            answer, action, verification, citations = (
+                prompts.message("abstain" if question else "unusable"), "abstained", None, ())
+        else:
+            answer, action, verification, citations = await asyncio.to_thread(
+                self._check, draft.answer, checked, turn.text, question, prompts, policy)
+        for citation in citations:
+            yield citation
+        yield VerificationDone(answer, action, verification, turn.id)
+        working.add_turn(turn.text, answer, turn_id=turn.id)
+        turn.reply = Reply(answer=answer, action=action, reasoning=draft.reasoning, language=turn.language,
+                           citations=citations, evidence=context.evidence, verification=verification,
+                           user_id=turn.user_id, session_id=turn.session_id, turn_id=turn.id,
+                           tokens=draft.tokens, seconds=0.0, notes=turn.notes)
+
+    async def _remember(self, turn: _Turn, started: float) -> AsyncIterator[Event]:
+        """After the reply: the turn goes to long-term memory (in the background), then TurnDone."""
+        reply, job = turn.reply, None
         if self.memory is not None:
-            job = await asyncio.to_thread(self.memory.schedule_turn, user_id, session_id, text, reply.answer,
-                                          turn_id=turn_id, at=self.clock())
+            job = await asyncio.to_thread(self.memory.schedule_turn, turn.user_id, turn.session_id, turn.text,
+                                          reply.answer, turn_id=turn.id, at=self.clock())
             yield MemoryScheduled(job)
         yield TurnDone(replace(reply, memory_job=job, seconds=time.perf_counter() - started))
 

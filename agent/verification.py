@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.claims import Span, split_sentences, strip_citations
+from agent.degenerate import degenerate
 from agent.errors import ConfigError
 from agent.grounding_policy import PolicyOutcome, apply_policy
 from agent.judge import judge_claims
+from agent.reader import focused_answer
 from agent.relevance import answers_question, relevant_passages
 from agent.support import EvidenceView, Signals, measure
 from graph.embedding import Embedder
@@ -68,7 +70,7 @@ class Verification:
     score: float  # 0..1, how well the whole answer is grounded
     grounded: bool
     answer: str = ""  # the text that was verified (offsets refer to it)
-    answered: bool = True  # False when the question asks for a number or date and the answer has none
+    answered: bool = True  # False when the answer lacks what is asked, or gives it where the focus is not
 
     @property
     def citations(self) -> tuple[int, ...]:
@@ -137,7 +139,11 @@ class Verifier:
         if not any(s.is_claim for s in signals):
             overall = 1.0 if evidence else 0.0
         grounded = overall >= self.threshold and all(c.supported for c in checks if c.claim)
-        answered = answers_question(answer, question) if question.strip() else True
+        grounded = grounded and degenerate(answer, question=question) is None
+        answered = True
+        if question.strip():  # it gives what is asked, next to the question's focus in the evidence
+            answered = answers_question(answer, question) and focused_answer(
+                answer, question, [f"{p.source}\n{p.text}" for p in evidence], self.embedder)
         return Verification(checks, overall, grounded, answer, answered)
 
     def relevant(self, question: str, evidence: Sequence[Passage]) -> tuple[int, ...]:

@@ -93,8 +93,13 @@ def episode_from(document: Document) -> Episode:
                    messages=tuple((str(s), str(t)) for s, t in meta["messages"]))
 
 
-def passage_of(episode: Episode) -> Passage:
-    text = episode.text
+def passage_of(episode: Episode, *, leave_out: Collection[str] = ()) -> Passage | None:
+    """The turn as evidence, without what the speakers in ``leave_out`` said (the assistant's own
+    replies are never evidence); None when nothing is left."""
+    kept = [(speaker, said) for speaker, said in episode.messages if speaker not in leave_out and said.strip()]
+    if not kept:
+        return None
+    text = kept[0][1] if len(kept) == 1 and leave_out else "\n".join(f"{s}: {t}" for s, t in kept)
     if len(text) > PASSAGE_CHARS:
         text = text[:PASSAGE_CHARS].rstrip() + " …"
     return Passage(text, f"conversation of {episode.at:%Y-%m-%d %H:%M}", episode.id,

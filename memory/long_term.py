@@ -146,14 +146,15 @@ class LongTermMemory:
     def recall(self, user_id: str, query: str, *, k: int = 5, session_id: str | None = None,
                facts: int | None = None, exclude: Collection[str] = ()) -> list[Passage]:
         """Current facts matching ``query`` (up to ``facts``, default min(3, k)), then the ``k``
-        best past turns (only ``session_id``'s when given; ``exclude`` leaves out turn ids
+        best past turns as the user said them (the assistant's replies are never evidence) (only ``session_id``'s when given; ``exclude`` leaves out turn ids
         already in the context)."""
         found: list[Passage] = []
         wanted_facts = min(3, k) if facts is None else facts
         if self.facts is not None and wanted_facts > 0 and query.strip():
             found += [fact_passage(f) for f in self.facts.recall(user_id, query, k=wanted_facts) if f.current]
         turns = self.episodic.recall(user_id, query, k=k, session_id=session_id, exclude=exclude)
-        return found + [passage_of(t.episode) for t in turns]
+        said = (passage_of(t.episode, leave_out=("assistant",)) for t in turns)
+        return found + [p for p in said if p is not None]
 
     def pinned_facts(self, user_id: str, *, limit: int = 8) -> list[PinnedFact]:
         """The user's strongest current facts, for the top of every prompt."""

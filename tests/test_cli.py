@@ -34,7 +34,7 @@ def test_chat_streams_replies_and_keeps_history(settings):
 
 
 def test_reset_and_exit_commands(settings):
-    answered, output, llm = run_chat(settings, ["ok"], "one\n/reset\ntwo\n/exit\nthree\n")
+    answered, output, llm = run_chat(settings, ["ok"], "I say one.\n/reset\nI say two.\n/exit\nI say three.\n")
     assert answered == 2
     assert "(conversation cleared)" in output
     assert [m.role for m in llm.prompts[1]] == ["system", "user"]
@@ -56,7 +56,7 @@ def test_questions_are_answered_from_documents_with_citations_or_declined(settin
 
 
 def test_old_turns_are_folded_into_a_summary_to_fit_the_context(settings):
-    text = "".join(f"message number {i} is about topic {i}\n" for i in range(12)) + "latest question\n"
+    text = "".join(f"message number {i} is about topic {i}\n" for i in range(12)) + "this is my latest note\n"
     settings.llm.max_tokens = 10
     settings.embedder.backend = "hash"
     llm = FakeLLM(["ok"], max_context=260)
@@ -65,7 +65,7 @@ def test_old_turns_are_folded_into_a_summary_to_fit_the_context(settings):
     assert answered == 13
     last = llm.prompts[-1]
     assert llm.count_tokens(last) + 10 <= 260
-    assert last[-1].content.endswith("latest question")
+    assert last[-1].content.endswith("this is my latest note")
     contents = [m.content for m in last]
     assert "message number 11 is about topic 11" in contents  # newest turn verbatim
     summary = last[0].content.split("Summary of the earlier conversation:")[1]
@@ -77,7 +77,7 @@ def test_message_too_big_for_the_context_is_refused_and_chat_goes_on(settings):
     settings.embedder.backend = "hash"
     out = io.StringIO()
     with Agent(settings, llm=FakeLLM(["fine"], max_context=300)) as agent:
-        answered = chat_loop(agent, io.StringIO(("word " * 400) + "\nshort\n"), out, user_id="ann")
+        answered = chat_loop(agent, io.StringIO("I like " + ("word " * 400) + "\nI am short.\n"), out, user_id="ann")
     assert "message not sent" in out.getvalue() and "Shorten the message" in out.getvalue()
     assert answered == 1
 

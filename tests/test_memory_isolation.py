@@ -80,7 +80,9 @@ def _check_reads(memory: LongTermMemory, user: str, owned: set[str], texts: set[
     assert {f.user_id for f in facts} <= {user}
     own_sentences = {f.describe() or f.text for f in facts}
     assert {p.text for p in memory.pinned_facts(user, limit=50)} <= own_sentences
+    # recall gives what the user said, never the assistant's reply
+    said = {text.split("\nassistant: ")[0].removeprefix("user: ") for text in texts}
     for query in QUERIES:
         for passage in memory.recall(user, query, k=10):
             assert passage.id in owned
-            assert passage.text in (own_sentences if passage.kind == "fact" else texts)
+            assert passage.text in (own_sentences if passage.kind == "fact" else said)

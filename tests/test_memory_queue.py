@@ -79,7 +79,8 @@ def test_a_turn_queued_before_a_crash_is_remembered_once_after_restart(tmp_path,
     with LongTermMemory(KnowledgeBase(data, HashEmbedder()), owns_kb=True) as memory:
         assert memory.drain(timeout=60)
         recalled = memory.recall("ann", "which bike do I have", k=3)
-        assert [p.text for p in recalled] == ["user: My bike is a blue Gazelle.\nassistant: Nice bike!"]
+        # recalled as the user said it: the assistant's reply is never evidence
+        assert [p.text for p in recalled] == ["My bike is a blue Gazelle."]
         assert memory.kb.documents.counts("ann") == {"documents": 1, "chunks": 1}
         assert len(memory.kb.vectors("ann")) == 1
         assert memory.pending() == {"pending": 0, "running": 0, "failed": 0}

@@ -34,6 +34,7 @@ class Capabilities:
     max_context: int
     json_schema: bool = False
     streaming: bool = True
+    small: bool = False  # too small to author answers (the packaged 135M model): the reader answers
 
 
 @dataclass(frozen=True, slots=True)

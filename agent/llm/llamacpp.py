@@ -49,7 +49,7 @@ class LlamaCppLLM(BaseLLM):
     @property
     def capabilities(self) -> Capabilities:
         max_context = self._llama.n_ctx() if self._llama is not None else self.n_ctx
-        return Capabilities(max_context=max_context, json_schema=True)
+        return Capabilities(max_context=max_context, json_schema=True, small=self.model_path is None)
 
     def _open(self) -> None:
         llama_cpp = require("llama_cpp", "local", "The llamacpp backend")

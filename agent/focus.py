@@ -1,0 +1,128 @@
+"""How much of a question's focus one evidence sentence carries, English and Chinese.
+
+A focus word counts in full when the sentence has it (or its acronym: "CTO" for "chief
+technology officer"), a little less through a paraphrase ("head office" for "main office"),
+and in part when only the sentence's passage or title has it (a heading names the topic,
+the line under it gives the value). A focus word that the passage does not have at all, in
+any form, is *absent*: the question asks about something the passage does not talk about
+("chief financial officer" where only a CTO is named).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agent.claim_terms import en_content_stems, stem, zh_words
+from agent.paraphrase import alternatives
+from agent.question import Question
+from graph.cjk import has_cjk
+
+PARAPHRASE_CREDIT = 0.85  # a focus word found only through a paraphrase
+CONTEXT_CREDIT = 0.6  # a focus word found only in the sentence's passage or title
+
+
+@dataclass(frozen=True, slots=True)
+class FocusMatch:
+    support: float  # 0..1, weighted share of the focus the sentence carries
+    in_sentence: int  # focus words (not generic verbs) the sentence itself carries
+    absent: float  # weighted share of the focus its passage lacks entirely
+
+
+@dataclass(slots=True)
+class Text:
+    """A piece of evidence prepared for term lookups."""
+
+    lowered: str
+    words: set[str]
+
+    @classmethod
+    def of(cls, text: str) -> Text:
+        return cls(text.lower(), words_of(text))
+
+
+def words_of(text: str) -> set[str]:
+    """English stems and Chinese words of ``text`` (and acronyms as written, lower-cased)."""
+    found = {stem(w) for w in re.findall(r"[A-Za-z][A-Za-z'-]*", text)} | set(en_content_stems(text))
+    if has_cjk(text):
+        found |= {w.strip().lower() for w, _ in zh_words(text) if w.strip()}
+    return found
+
+
+def term_credit(term: str, text: Text) -> float:
+    """1 when ``text`` has the term, PARAPHRASE_CREDIT through a paraphrase, else 0."""
+    if has_cjk(term):
+        if term in text.lowered:
+            return 1.0
+        if any(alt in text.lowered for alt in alternatives(term)):
+            return PARAPHRASE_CREDIT
+        # a compound found in part ("上个季度" against "上季度"): most of its characters in place
+        if len(term) >= 3 and sum(ch in text.lowered for ch in term) / len(term) >= 0.75:
+            return PARAPHRASE_CREDIT
+        return 0.0
+    if term in text.words:
+        return 1.0
+    return PARAPHRASE_CREDIT if alternatives(term) & text.words else 0.0
+
+
+def _acronym_terms(question: Question, sentence: Text) -> set[str]:
+    """Focus words whose run forms an acronym the sentence uses ("CTO" for chief technology officer)."""
+    if question.language != "en":
+        return set()
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", question.text)
+    covered: set[str] = set()
+    for size in (4, 3, 2):
+        for i in range(len(words) - size + 1):
+            run = words[i:i + size]
+            letters = "".join(w[0] for w in run).lower()
+            if re.search(rf"\b{letters}\b", sentence.lowered):
+                covered |= {stem(w) for w in run}
+    return covered
+
+
+def focus_match(question: Question, sentence: Text, context: Text, *, typed: bool = False) -> FocusMatch:
+    """How much of the focus ``sentence`` carries, with ``context`` (its passage and title) for the
+    words it lacks. Generic verbs ("hold", "定在") count half, and nothing when the sentence has an
+    answer of the asked kind (``typed``)."""
+    weighted = [(t, 1.0, False) for t in question.focus] + \
+               [(t, 0.0 if typed else 0.5, True) for t in question.light]
+    total = sum(w for _, w, _ in weighted)
+    if not total:
+        return FocusMatch(1.0, 0, 0.0)
+    acronyms = _acronym_terms(question, sentence)
+    support = absent = 0.0
+    carried = 0
+    for term, weight, light in weighted:
+        credit = 1.0 if term in acronyms else term_credit(term, sentence)
+        if credit >= PARAPHRASE_CREDIT and not light:
+            carried += 1
+        if credit == 0.0:
+            around = term_credit(term, context)
+            credit = CONTEXT_CREDIT * around
+            if around == 0.0 and not light:
+                absent += weight
+        support += weight * credit
+    return FocusMatch(support / total, carried, absent / total)
+
+
+def names_support(question: Question, context: str) -> float:
+    """Share of the question's names mentioned in ``context``; a name counts in part by its words
+    or characters ("Kestrel Loom" in "Kestrel Loom Analytics", 云岫公司 in 云岫智能家居有限公司)."""
+    if not question.names:
+        return 1.0
+    lowered = context.lower()
+    credits = []
+    for name in question.names:
+        folded = name.lower()
+        if folded in lowered:
+            credits.append(1.0)
+            continue
+        parts = re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]", folded)
+        credits.append(sum(p in lowered for p in parts) / len(parts) * 0.9 if parts else 0.0)
+    return sum(credits) / len(credits)
+
+
+def numbers_present(question: Question, context: str) -> bool:
+    """Every number the question writes (a year, a version) occurs in ``context``."""
+    held = set(re.findall(r"\d+(?:\.\d+)?", context.replace(",", "")))
+    return all(n in held for n in question.numbers)

@@ -1,0 +1,172 @@
+"""What a question asks for: the expected answer type, its focus words and the names it is about.
+
+"When was Kestrel Loom founded?" asks for a date (``answer_type``), about the name "Kestrel
+Loom" (``names``), and its focus is "founded": the words an evidence sentence must carry
+for a date in it to be the answer ("In 2023 it employed 340 people" holds a date but not
+the focus). English and Chinese.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from agent.claim_terms import EN_STOPWORDS, en_entities, stem, zh_entities, zh_words
+from graph.cjk import has_cjk
+
+AnswerType = Literal["person", "place", "date", "time", "number", "money", "percent", "duration",
+                     "distance", "volume", "mass", "phone", "name", "thing", "yesno"]
+
+# (pattern, type), first match wins; checked on the lower-cased question.
+_EN_TYPES: tuple[tuple[str, AnswerType], ...] = (
+    (r"\bwhat (?:phone |telephone )?number\b|\bphone number\b|\bwhich number\b", "phone"),
+    (r"\bwhat percentage\b|\bwhat percent\b|\bwhat share\b|\bwhat proportion\b|\bwhat fraction\b", "percent"),
+    (r"\bwhat time\b|\bat what hour\b", "time"),
+    (r"\bhow much (?:money|does it cost|do(?:es)? .* cost|is the (?:price|fee|fare|ticket))|\bcost\b|"
+     r"\bprice\b|\bfee\b|\bfare\b|\bhow much .* (?:pay|charge|spend)\b", "money"),
+    (r"\bhow much .*\bweigh|\bweight\b|\bhow heavy\b", "mass"),
+    (r"\bhow much (?:water|liquid|fuel|milk|oil)\b|\bcapacity\b|\bvolume\b", "volume"),
+    (r"\bhow (?:far|tall|high|deep|wide)\b|\bdistance\b|\bwhat (?:depth|height|length|width|altitude)\b|\bhow long is the (?:walk|route|trail|road|bridge)\b",
+     "distance"),
+    (r"\bhow long\b|\bfor how many (?:days|hours|weeks|months|years)\b|\bduration\b", "duration"),
+    (r"\bhow (?:many|much|old)\b|\bwhat (?:is|was) the (?:number|total|amount|budget|population|score)\b|"
+     r"\bbudget\b|\bhow many\b", "number"),
+    (r"\bwhen\b|\bwhat (?:date|day|year|month)\b|\bwhich (?:date|day|year|month)\b|\bin what year\b|"
+     r"\bon what date\b|\bsince when\b", "date"),
+    (r"\bwho(?:m|se)?\b|\bwhich (?:person|man|woman|employee|member|engineer|scientist|doctor|teacher|"
+     r"student|researcher|colleague|manager)\b", "person"),
+    (r"\bwhere\b|\bwhich (?:town|city|country|village|place|island|region|state|province|street|station|"
+     r"district|county|port|building|room|address)\b|\bin what (?:town|city|country|place)\b", "place"),
+    (r"\bwhich\b|\bwhat (?:is the name|name)\b|\bwhat is (?:it|she|he) called\b", "name"),
+    (r"^(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\b", "yesno"),
+)
+_ZH_TYPES: tuple[tuple[str, AnswerType], ...] = (
+    (r"电话|号码", "phone"),
+    (r"百分之几|百分比|比例|占比|几成", "percent"),
+    (r"几点|什么时间(?:开|关|出发|到|起飞|发车)|几时", "time"),
+    (r"多少钱|价格|票价|费用|花多少|几块|几元|收费|售价|报价|多贵", "money"),
+    (r"多重|重量|几斤|几公斤|多少斤|多少公斤|多少克", "mass"),
+    (r"容量|多少升|几升|多大(?:的)?水箱", "volume"),
+    (r"多远|距离|多高|多深|多宽|多少公里|几公里|多少米", "distance"),
+    (r"多长时间|多久|几天|几个小时|几小时|几周|几个月|几年(?!级)", "duration"),
+    (r"多少|几[个位名人次家块张条件本只枚届场座分岁]|多大|数量|人数", "number"),
+    (r"什么时候|何时|哪天|哪一天|哪日|哪年|哪一年|几月|几号|日期|时间|哪个月", "date"),
+    (r"谁|哪位|哪个人|哪些人", "person"),
+    (r"哪里|哪儿|在哪|何处|何地|地点|哪个(?:城市|镇|县|区|村|省|国家|站|地方)|哪一站|哪座城|哪个站", "place"),
+    (r"哪[个家款趟种件本部条一]|什么名字|叫什么", "name"),
+    (r"[吗么]\s*[？?]?\s*$|是否|是不是|有没有|能不能|可不可以", "yesno"),
+)
+
+# Words that only say what is asked (never focus words).
+_EN_ASKING = frozenset(
+    ["who", "whom", "whose", "what", "when", "where", "which", "why", "how", "many", "much", "long", "far", "old", "time", "date", "day", "year", "month", "name", "number", "called", "percentage", "percent", "share", "proportion", "tall", "high", "deep", "wide", "heavy", "weigh", "weight", "distance", "price", "cost", "fee", "fare", "amount", "total", "exactly", "kind", "type", "today", "now", "currently", "current", "presently", "latest", "still", "these", "days", "nowadays"])
+# Words that ask for the value as it is now (prefer "the current CTO" to "served as CTO until 2021").
+_NOW = re.compile(r"\b(?:today|now|currently|current|presently|these days|nowadays|still)\b|现在|目前|如今|当前|现任|还",
+                  re.IGNORECASE)
+_ZH_ASKING = frozenset(
+    ["什么", "什么时候", "时候", "何时", "哪天", "哪一天", "哪年", "哪一年", "几月", "几号", "日期", "时间", "谁", "哪位", "哪里", "哪儿", "在哪", "何处", "哪个", "哪些", "哪家", "哪款", "哪趟", "哪种", "哪一站", "多少", "几", "几个", "多少钱", "价格", "多久", "多长", "多远", "是否", "是不是", "有没有", "叫", "叫什么", "名字", "请问", "一下", "告诉", "知道", "具体", "现在", "目前", "吗", "呢", "一共", "总共", "大概", "应该", "哪座", "多大", "几点", "几分", "钱", "多少钱", "几天", "多久"])
+# Generic verbs that a sentence of the expected kind answers without repeating them
+# ("How much water does the tank hold?" -> "a 4.2-litre water tank").
+_LIGHT_VERBS = frozenset([*(stem(w) for w in
+                            ["hold", "have", "has", "get", "take", "make", "do", "does", "use", "keep", "contain", "come", "go", "give", "put", "need"]),
+                          *["定", "定在", "设在", "设", "位于", "在", "是", "有", "打", "叫", "用", "做", "搞", "办", "去", "到", "要", "花", "得", "给"]])
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    text: str
+    language: Literal["en", "zh"]
+    answer_type: AnswerType
+    focus: tuple[str, ...]  # content words (English stems, Chinese words) that are neither asking nor names
+    light: tuple[str, ...]  # focus words that are generic verbs: they count half
+    names: tuple[str, ...]  # named things the question is about
+    numbers: tuple[str, ...] = ()  # numbers written in the question (a year, an edition): the answer's too
+    now: bool = False  # asks for the value as it is now
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return self.focus + self.light
+
+
+def answer_type(text: str) -> AnswerType:
+    """The kind of answer a question expects ("thing" when nothing more specific is asked)."""
+    lowered = text.lower().strip()
+    rules = _ZH_TYPES if has_cjk(text) else _EN_TYPES
+    for pattern, kind in rules:
+        if re.search(pattern, lowered):
+            return kind
+    if has_cjk(text):  # mixed: "Aerolux H3 的保修期多长？"
+        for pattern, kind in _EN_TYPES:
+            if re.search(pattern, lowered):
+                return kind
+    return "thing"
+
+
+def analyse(text: str) -> Question:
+    """The question's expected answer type, focus words and names."""
+    if has_cjk(text):
+        names = _zh_names(text)
+        focus = _zh_focus(text, names)
+        light = tuple(w for w in focus if w in _LIGHT_VERBS or len(w) == 1)
+        return Question(text, "zh", answer_type(text), tuple(w for w in focus if w not in light), light,
+                        tuple(n for n in names if not _NUMBER.fullmatch(n)), _numbers(text),
+                        bool(_NOW.search(text)))
+    names = [n for n in en_entities(text) if n.lower() not in _EN_ASKING]
+    name_words = {stem(w.strip("-'’")) for name in names for w in re.findall(r"[\w'’-]+", name)}
+    focus, light = [], []
+    for word in re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", text):
+        word = word.strip("-'’")
+        lowered = word.lower()
+        if word.isdigit():
+            continue
+        if lowered in EN_STOPWORDS or lowered in _EN_ASKING or len(word) < 2:
+            continue
+        token = stem(word)
+        if token in name_words or token in focus or token in light:
+            continue
+        (light if token in _LIGHT_VERBS else focus).append(token)
+    return Question(text, "en", answer_type(text), tuple(focus), tuple(light),
+                    tuple(n for n in names if not _NUMBER.fullmatch(n)), _numbers(text), bool(_NOW.search(text)))
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _numbers(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m.group().replace(",", "") for m in _NUMBER.finditer(text)))
+
+
+def _zh_topic(text: str) -> str:
+    """The nouns a Chinese question opens with, up to its first 的 ("星河科技的总部在哪里" -> 星河科技)."""
+    words = []
+    for word, flag in zh_words(text):
+        if word == "的":
+            return "".join(words) if len(words) > 1 or len("".join(words)) >= 3 else ""
+        if not (flag.startswith("n") or flag == "eng") or word in _ZH_ASKING:
+            return ""
+        words.append(word)
+    return ""
+
+
+def _zh_names(text: str) -> list[str]:
+    names = [n for n in zh_entities(text) if n not in _ZH_ASKING
+             and not re.search(rf"(?:哪个|哪一个|哪座|哪家|哪|什么){re.escape(n)}", text)]
+    topic = _zh_topic(text)
+    if topic:
+        names = [topic, *(n for n in names if n not in topic)]
+    names += re.findall(r"[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Z][A-Za-z0-9-]*)*", text)
+    return list(dict.fromkeys(n for n in names if n.strip()))
+
+
+def _zh_focus(text: str, names: list[str]) -> list[str]:
+    focus: list[str] = []
+    for word, flag in zh_words(text):
+        word = word.strip()
+        if (not word or word in _ZH_ASKING or any(word in name for name in names) or not has_cjk(word)
+                or flag in ("m", "mq", "q", "r", "u", "uj", "ul", "y", "p", "c", "d", "x")):
+            continue
+        if word in focus or re.fullmatch(r"[的了吗呢啊是在有和与及就都也还又要会能]", word):
+            continue
+        focus.append(word)
+    return focus
