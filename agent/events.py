@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 # kept / annotated / extractive / abstained: the policy's verdict on an answer (agent/grounding_policy.py);
 # read: the evidence reader's answer, checked; computed: worked out by code (arithmetic, units, dates);
 # unchecked: the model's own knowledge, labelled so (agent.general_knowledge); no_evidence: nothing found.
-Action = Literal["kept", "annotated", "extractive", "abstained", "no_evidence", "read", "computed", "unchecked"]
+Action = Literal["kept", "annotated", "extractive", "abstained", "no_evidence", "read", "computed",
+                 "unchecked"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,8 @@ from agent.question import Question
 from graph.cjk import has_cjk
 
 PARAPHRASE_CREDIT = 0.85  # a focus word found only through a paraphrase
-CONTEXT_CREDIT = 0.6  # a focus word found only in the sentence's passage or title
+CONTEXT_CREDIT = 0.6  # a focus word found only in the title or a heading above the sentence
+BODY_CREDIT = 0.5  # a focus word found only elsewhere in the sentence's passage
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +81,11 @@ def _acronym_terms(question: Question, sentence: Text) -> set[str]:
     return covered
 
 
-def focus_match(question: Question, sentence: Text, context: Text, *, typed: bool = False) -> FocusMatch:
-    """How much of the focus ``sentence`` carries, with ``context`` (its passage and title) for the
-    words it lacks. Generic verbs ("hold", "定在") count half, and nothing when the sentence has an
-    answer of the asked kind (``typed``)."""
+def focus_match(question: Question, sentence: Text, context: Text, headings: Text | None = None, *,
+                typed: bool = False) -> FocusMatch:
+    """How much of the focus ``sentence`` carries, with ``headings`` (its title and headings) and
+    ``context`` (its whole passage) for the words it lacks. Generic verbs ("hold", "定在") count
+    half, and nothing when the sentence has an answer of the asked kind (``typed``)."""
     weighted = [(t, 1.0, False) for t in question.focus] + \
                [(t, 0.0 if typed else 0.5, True) for t in question.light]
     total = sum(w for _, w, _ in weighted)
@@ -97,9 +99,10 @@ def focus_match(question: Question, sentence: Text, context: Text, *, typed: boo
         if credit >= PARAPHRASE_CREDIT and not light:
             carried += 1
         if credit == 0.0:
+            above = term_credit(term, headings) if headings is not None else 0.0
             around = term_credit(term, context)
-            credit = CONTEXT_CREDIT * around
-            if around == 0.0 and not light:
+            credit = max(CONTEXT_CREDIT * above, BODY_CREDIT * around)
+            if around == 0.0 and above == 0.0 and not light:
                 absent += weight
         support += weight * credit
     return FocusMatch(support / total, carried, absent / total)

@@ -27,7 +27,8 @@ _EN_TYPES: tuple[tuple[str, AnswerType], ...] = (
      r"\bprice\b|\bfee\b|\bfare\b|\bhow much .* (?:pay|charge|spend)\b", "money"),
     (r"\bhow much .*\bweigh|\bweight\b|\bhow heavy\b", "mass"),
     (r"\bhow much (?:water|liquid|fuel|milk|oil)\b|\bcapacity\b|\bvolume\b", "volume"),
-    (r"\bhow (?:far|tall|high|deep|wide)\b|\bdistance\b|\bwhat (?:depth|height|length|width|altitude)\b|\bhow long is the (?:walk|route|trail|road|bridge)\b",
+    (r"\bhow (?:far|tall|high|deep|wide)\b|\bdistance\b|\bwhat (?:depth|height|length|width|altitude)\b|"
+     r"\bhow long is the (?:walk|route|trail|road|bridge)\b",
      "distance"),
     (r"\bhow long\b|\bfor how many (?:days|hours|weeks|months|years)\b|\bduration\b", "duration"),
     (r"\bhow (?:many|much|old)\b|\bwhat (?:is|was) the (?:number|total|amount|budget|population|score)\b|"
@@ -38,7 +39,11 @@ _EN_TYPES: tuple[tuple[str, AnswerType], ...] = (
      r"student|researcher|colleague|manager)\b", "person"),
     (r"\bwhere\b|\bwhich (?:town|city|country|village|place|island|region|state|province|street|station|"
      r"district|county|port|building|room|address)\b|\bin what (?:town|city|country|place)\b", "place"),
-    (r"\bwhich\b|\bwhat (?:is the name|name)\b|\bwhat is (?:it|she|he) called\b", "name"),
+    (r"\bwhich (?:hotel|inn|guesthouse|company|firm|business|product|brand|restaurant|cafe|café|shop|store|"
+     r"app|model|book|film|movie|song|album|ship|boat|team|school|university|college|street|road|train|"
+     r"flight|bus|airline|bank|museum|club|band|project|newspaper|magazine|website|organi[sz]ation)\b|"
+     r"\bwhat (?:is the name|name)\b|\bwhat is (?:it|she|he) called\b|\bwhat (?:hotel|company|product|"
+     r"restaurant|shop|app|model|book|film|train|flight)\b", "name"),
     (r"^(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\b", "yesno"),
 )
 _ZH_TYPES: tuple[tuple[str, AnswerType], ...] = (
@@ -60,17 +65,41 @@ _ZH_TYPES: tuple[tuple[str, AnswerType], ...] = (
 
 # Words that only say what is asked (never focus words).
 _EN_ASKING = frozenset(
-    ["who", "whom", "whose", "what", "when", "where", "which", "why", "how", "many", "much", "long", "far", "old", "time", "date", "day", "year", "month", "name", "number", "called", "percentage", "percent", "share", "proportion", "tall", "high", "deep", "wide", "heavy", "weigh", "weight", "distance", "price", "cost", "fee", "fare", "amount", "total", "exactly", "kind", "type", "today", "now", "currently", "current", "presently", "latest", "still", "these", "days", "nowadays"])
+    [
+        "who", "whom", "whose", "what", "when", "where", "which", "why", "how", "many", "much",
+        "long", "far", "old", "time", "date", "day", "year", "month", "name", "number", "called",
+        "percentage", "percent", "share", "proportion", "tall", "high", "deep", "wide", "heavy",
+        "weigh", "weight", "distance", "price", "cost", "fee", "fare", "amount", "total",
+        "exactly", "kind", "type", "today", "now", "currently", "current", "presently", "latest",
+        "still", "these", "days", "nowadays"
+    ])
 # Words that ask for the value as it is now (prefer "the current CTO" to "served as CTO until 2021").
-_NOW = re.compile(r"\b(?:today|now|currently|current|presently|these days|nowadays|still)\b|现在|目前|如今|当前|现任|还",
-                  re.IGNORECASE)
+_NOW = re.compile(r"\b(?:today|now|currently|current|presently|these days|nowadays|still)\b|"
+                  r"现在|目前|如今|当前|现任|还", re.IGNORECASE)
 _ZH_ASKING = frozenset(
-    ["什么", "什么时候", "时候", "何时", "哪天", "哪一天", "哪年", "哪一年", "几月", "几号", "日期", "时间", "谁", "哪位", "哪里", "哪儿", "在哪", "何处", "哪个", "哪些", "哪家", "哪款", "哪趟", "哪种", "哪一站", "多少", "几", "几个", "多少钱", "价格", "多久", "多长", "多远", "是否", "是不是", "有没有", "叫", "叫什么", "名字", "请问", "一下", "告诉", "知道", "具体", "现在", "目前", "吗", "呢", "一共", "总共", "大概", "应该", "哪座", "多大", "几点", "几分", "钱", "多少钱", "几天", "多久"])
+    [
+        "什么", "什么时候", "时候", "何时", "哪天", "哪一天", "哪年", "哪一年", "几月", "几号",
+        "日期", "时间", "谁", "哪位", "哪里", "哪儿", "在哪", "何处", "哪个", "哪些", "哪家",
+        "哪款", "哪趟", "哪种", "哪一站", "多少", "几", "几个", "多少钱", "价格", "多久", "多长",
+        "多远", "是否", "是不是", "有没有", "叫", "叫什么", "名字", "请问", "一下", "告诉", "知道",
+        "具体", "现在", "目前", "吗", "呢", "一共", "总共", "大概", "应该", "哪座", "多大", "几点",
+        "几分", "钱", "多少钱", "几天", "多久"
+    ])
 # Generic verbs that a sentence of the expected kind answers without repeating them
 # ("How much water does the tank hold?" -> "a 4.2-litre water tank").
-_LIGHT_VERBS = frozenset([*(stem(w) for w in
-                            ["hold", "have", "has", "get", "take", "make", "do", "does", "use", "keep", "contain", "come", "go", "give", "put", "need"]),
-                          *["定", "定在", "设在", "设", "位于", "在", "是", "有", "打", "叫", "用", "做", "搞", "办", "去", "到", "要", "花", "得", "给"]])
+_LIGHT_VERBS = frozenset([
+    *(stem(w) for w in [
+        "hold", "have", "has", "get", "take", "make", "do", "does", "use", "keep", "contain",
+        "come", "go", "give", "put", "need"
+    ]),
+    *[
+        "定", "定在", "设在", "设", "位于", "在", "是", "有", "打", "叫", "用", "做", "搞", "办",
+        "去", "到", "要", "花", "得", "给"
+    ],
+    # qualifiers that pick one of several values; the sentence need not repeat them
+    *(stem(w) for w in ["first", "last", "next", "previous", "final", "second", "third"]),
+    *["头", "第一", "最后", "首", "末", "前", "后"],
+])
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +156,8 @@ def analyse(text: str) -> Question:
             continue
         (light if token in _LIGHT_VERBS else focus).append(token)
     return Question(text, "en", answer_type(text), tuple(focus), tuple(light),
-                    tuple(n for n in names if not _NUMBER.fullmatch(n)), _numbers(text), bool(_NOW.search(text)))
+                    tuple(n for n in names if not _NUMBER.fullmatch(n)), _numbers(text),
+                    bool(_NOW.search(text)))
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

@@ -32,13 +32,14 @@ NAMES_MIN = 0.5  # share of the question's names its passage must mention
 SIMILARITY_FLOOR = 0.6  # English: a sentence closer to the question than this (cosine) gets a lift,
 SIMILARITY_LIFT = 0.3  # up to this much focus support at cosine 0.8 and above
 _NEGATION = re.compile(r"\b(?:not|never|no|none|cannot|can't|doesn't|don't|isn't|wasn't)\b|[不没未无非]")
-_FORMER = re.compile(r"\b(?:until|former|formerly|previously|used to|originally|was|were|had been)\b|原来|原定|"
-                     r"以前|曾经|之前|过去", re.IGNORECASE)
-_CURRENT = re.compile(r"\b(?:current|currently|now|today|present|new|latest)\b|现在|目前|如今|现任|改为|推迟到|"
-                      r"改到|最新", re.IGNORECASE)
-_CHANGED_TO = re.compile(r"(?:推迟到|提前到|改为|改到|改成|变为|调整为|升到|降到|moved to|postponed to|changed to|now|"
-                         r"instead)\s*$", re.IGNORECASE)
-_CHANGED_FROM = re.compile(r"(?:原定的?|原来的?|原先的?|从|由|\bfrom|\bwas|\bformerly|\boriginally)\s*$", re.IGNORECASE)
+_FORMER = re.compile(r"\b(?:until|former|formerly|previously|used to|originally|was|were|had been)\b|"
+                     r"原来|原定|以前|曾经|之前|过去", re.IGNORECASE)
+_CURRENT = re.compile(r"\b(?:current|currently|now|today|present|new|latest|moved to)\b|"
+                      r"现在|目前|如今|现任|改为|推迟到|改到|最新|搬到", re.IGNORECASE)
+_CHANGED_TO = re.compile(r"(?:推迟到|提前到|改为|改到|改成|变为|调整为|升到|降到|"
+                         r"moved to|postponed to|changed to|now|instead)\s*$", re.IGNORECASE)
+_CHANGED_FROM = re.compile(r"(?:原定的?|原来的?|原先的?|从|由|\bfrom|\bwas|\bformerly|\boriginally)\s*$",
+                           re.IGNORECASE)
 _MARKUP = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|#+)\s+|\*\*|__|`")
 _MAX_SENTENCES = 400  # sentences scored per question (evidence is a handful of passages)
 
@@ -57,7 +58,8 @@ class Reading:
 class _Candidate:
     passage: int  # 0-based
     sentence: str
-    focus: FocusMatch
+    focus: FocusMatch  # with the lift of an English paraphrase
+    lexical: float  # focus support from the words alone
     names: float
     similarity: float
     found: tuple[AnswerSpan, ...]
@@ -88,7 +90,8 @@ def _units(evidence: Sequence[Passage]) -> list[tuple[int, str, bool]]:
     for index, passage in enumerate(evidence):
         sentences = [c for s in split_sentences(passage.text) if (c := _clean(s.text))]
         units += [(index, s, False) for s in sentences]
-        units += [(index, f"{a} {b}", True) for a, b in itertools.pairwise(sentences)]
+        headings = _headings(passage.text)
+        units += [(index, f"{a} {b}", True) for a, b in itertools.pairwise(sentences) if a not in headings]
     return units[:_MAX_SENTENCES]
 
 
@@ -117,6 +120,7 @@ class Reader:
         units = _units(evidence)
         similarities = self._similarities(question, [text for _, text, _ in units])
         contexts = [Text.of(f"{p.source}\n{p.text}") for p in evidence]
+        headings = [Text.of(f"{p.source}\n{_headings(p.text)}") for p in evidence]
         out = []
         for (index, sentence, pair), similarity in zip(units, similarities, strict=True):
             passage = evidence[index]
@@ -126,13 +130,15 @@ class Reader:
             if pair and _both_halves_have(raw, sentence):
                 continue  # each sentence answers for itself (or not); the pair adds nothing
             found = _in_focus_clauses(question, sentence, raw)
-            if question.numbers and not numbers_present(question, f"{passage.source}\n{_headings(passage.text)}"):
+            scope = f"{passage.source}\n{_headings(passage.text)}"
+            if question.numbers and not numbers_present(question, scope):
                 found = tuple(s for s in found if _half_has_numbers(question, sentence, s))
-            focus = _lifted(focus_match(question, Text.of(sentence), contexts[index], typed=bool(found)),
-                            similarity)
+            lexical = focus_match(question, Text.of(sentence), contexts[index], headings[index],
+                                  typed=bool(found))
+            focus = _lifted(lexical, similarity)
             names = max(names_support(question, sentence),
                         names_support(question, f"{passage.source}\n{passage.text}") * 0.9)
-            out.append(_Candidate(index, sentence, focus, names, similarity, found, pair,
+            out.append(_Candidate(index, sentence, focus, lexical.support, names, similarity, found, pair,
                                   _is_heading(sentence, passage), _tense(question, sentence)))
         return out
 
@@ -149,8 +155,10 @@ class Reader:
             return False
         if question.focus and focus.in_sentence == 0:
             return False  # the sentence itself must carry some of the focus
-        if question.answer_type in ("thing", "yesno") or (question.answer_type == "name" and not candidate.found):
-            return (focus.support >= 0.9 and candidate.names >= 0.8 and not candidate.pair
+        kind = question.answer_type
+        if kind in ("thing", "yesno") or (kind == "name" and not candidate.found):
+            # the sentence itself is the answer: every focus word must be in it, word for word
+            return (candidate.lexical >= 0.9 and candidate.names >= 0.8 and not candidate.pair
                     and not candidate.heading)
         return bool(candidate.found)
 
@@ -166,7 +174,8 @@ class Reader:
             answer = f"{short} [{number}]\n{quote}" if short else f"{quote} [{number}]"
         trace = (f"question type: {question.answer_type}; focus: {', '.join(question.terms) or '-'}; "
                  f"names: {', '.join(question.names) or '-'}; best sentence [{number}] "
-                 f"(focus {best.focus.support:.2f}, names {best.names:.2f}, similarity {best.similarity:.2f}); "
+                 f"(focus {best.focus.support:.2f}, names {best.names:.2f}, "
+                 f"similarity {best.similarity:.2f}); "
                  f"answer: {short or 'the sentence itself'}")
         return Reading(answer, short, best.sentence, number, best.score, trace)
 
@@ -198,13 +207,15 @@ def _both_halves_have(found: tuple[AnswerSpan, ...], text: str) -> bool:
 
 def _half_has_numbers(question: Question, text: str, span: AnswerSpan) -> bool:
     """The sentence holding ``span`` writes the question's numbers (a year: the answer is that year's)."""
-    return any(p.start <= span.start < p.end and numbers_present(question, p.text) for p in split_sentences(text))
+    return any(p.start <= span.start < p.end and numbers_present(question, p.text)
+               for p in split_sentences(text))
 
 
 def _lifted(focus: FocusMatch, similarity: float) -> FocusMatch:
     """An English sentence very close to the question in meaning carries more of its focus than
     its words show ("ferry from the quay at 12:30" for "when does the ferry leave the quay")."""
-    lift = min(max((similarity - SIMILARITY_FLOOR) / (1.0 - SIMILARITY_FLOOR - 0.2), 0.0), 1.0) * SIMILARITY_LIFT
+    share = (similarity - SIMILARITY_FLOOR) / (1.0 - SIMILARITY_FLOOR - 0.2)
+    lift = min(max(share, 0.0), 1.0) * SIMILARITY_LIFT
     return replace(focus, support=min(focus.support + lift, 1.0)) if lift else focus
 
 
@@ -230,23 +241,29 @@ def _in_focus_clauses(question: Question, text: str,
         clauses = [(piece.start + m.start(), piece.start + m.end())
                    for m in _CLAUSE.finditer(piece.text) if _carries(question, Text.of(m.group()))]
         inside = [s for s in found if piece.start <= s.start < piece.end]
-        if _modified_elsewhere(question, piece.text, inside):
+        local = [replace(s, start=s.start - piece.start) for s in inside]
+        if _modified_elsewhere(question, piece.text, local):
             continue  # "tickets 20 yuan, students half price": the students' price is not written
         kept += [s for s in inside if not clauses or any(a <= s.start < b for a, b in clauses)]
     return tuple(kept)
 
 
-_MODIFIER = re.compile(r"半价|免费|打折|[一二三四五六七八九\d]折|减半|加倍|另收|加收|优惠|\bhalf[- ]price\b|\bfree\b|"
-                       r"\bdiscount|\breduced\b|\bextra\b|\bsurcharge\b", re.IGNORECASE)
+_MODIFIER = re.compile(r"半价|免费|打折|[一二三四五六七八九\d]折|减半|加倍|另收|加收|优惠|"
+                       r"\bhalf[- ]price\b|\bfree\b|\bdiscount|\breduced\b|\bextra\b|\bsurcharge\b",
+                       re.IGNORECASE)
+_RELATIVE = re.compile(r"\bthan\b|\bearlier\b|\blater\b|\bbefore the\b|\bafter the\b|"
+                       r"比|早[一两三\d]|晚[一两三\d]|提前[一两三\d]|推后", re.IGNORECASE)
 
 
 def _modified_elsewhere(question: Question, sentence: str, inside: list[AnswerSpan]) -> bool:
-    """A clause without the value holds a focus word and a modifier (half price, free, discount):
-    the value asked for is derived, not written."""
+    """A clause without the value holds a focus word and a modifier (half price, free, one day
+    earlier than): the value asked for is derived from the written one, not written itself."""
     for match in _CLAUSE.finditer(sentence):
         clause = match.group()
-        if any(match.start() <= s.start - 0 < match.end() for s in inside):
+        if any(match.start() <= s.start < match.end() for s in inside):
             continue
+        if _RELATIVE.search(clause):
+            return True  # "on day 2, one day earlier than the other groups": a value relative to another
         if _MODIFIER.search(clause) and any(term_credit(t, Text.of(clause)) >= 0.85 for t in question.focus):
             return True
     return False
@@ -273,7 +290,8 @@ def _best_span(question: Question, best: _Candidate) -> AnswerSpan | None:
     if len(best.found) == 1:
         return best.found[0]
     sentence = best.sentence
-    clauses = [(m.start(), m.end(), _carries(question, Text.of(m.group()))) for m in _CLAUSE.finditer(sentence)]
+    clauses = [(m.start(), m.end(), _carries(question, Text.of(m.group())))
+               for m in _CLAUSE.finditer(sentence)]
 
     def around(span: AnswerSpan) -> float:
         return max((c for a, b, c in clauses if a <= span.start < b), default=0.0)
@@ -334,7 +352,9 @@ def focused_answer(answer: str, question_text: str, passages: Sequence[str],
             continue
         if pair and _both_halves_have(tuple(_spans_of(sentence, question.answer_type)), sentence):
             continue  # as in the reader: a pair only joins a value to a focus its own sentence lacks
-        focus = focus_match(question, Text.of(sentence), Text.of(passages[index]), typed=True)
+        passage = passages[index]
+        focus = focus_match(question, Text.of(sentence), Text.of(passage), Text.of(_headings(passage)),
+                            typed=True)
         if embedder is not None and question.language == "en":
             vectors = embedder.embed([question.text, sentence])
             focus = _lifted(focus, float(np.asarray(vectors[1]) @ np.asarray(vectors[0])))

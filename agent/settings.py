@@ -107,9 +107,9 @@ class AgentSettings(BaseModel):
         "auto", description="Reply language; auto follows the user's message."
     )
     answerer: Literal["auto", "reader", "llm"] = Field(
-        "auto", description="Who writes answers to questions: reader (quotes the answer from the evidence, no "
-        "LLM), llm (the model writes, the check decides), auto (the reader for small models: the packaged "
-        "one, or llm.small = true)."
+        "auto", description="Who writes answers to questions: reader (quotes the answer from the "
+        "evidence, no LLM), llm (the model writes, the check decides), auto (the reader for small "
+        "models: the packaged one, or llm.small = true)."
     )
     general_knowledge: bool = Field(
         False, description="With answerer llm: a question the evidence says nothing about may be answered "

@@ -14,19 +14,26 @@ from agent.question import AnswerType
 from graph.cjk import has_cjk
 
 _ZH_NUM = "零〇○一二两三四五六七八九十百千万亿"
-_EN_NUMBER_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "dozen"]
+_EN_NUMBER_WORDS = [
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred",
+    "dozen"
+]
 _NUM = rf"(?:\d+(?:[,，]\d{{3}})*(?:\.\d+)?(?:万|亿)?|[{_ZH_NUM}]+|\b(?:{'|'.join(_EN_NUMBER_WORDS)})\b)"
 
 _UNITS: dict[str, str] = {}
 for kind, words in {
-    "money": "euro euros dollar dollars pound pounds yuan rmb usd eur gbp 元 块 块钱 万元 美元 欧元 英镑 人民币",
+    "money": "euro euros dollar dollars pound pounds yuan rmb usd eur gbp "
+             "元 块 块钱 万元 美元 欧元 英镑 人民币",
     "percent": "% percent per-cent 百分点",
     "duration": "second seconds minute minutes min mins hour hours hr hrs h day days week weeks month months "
                 "year years 秒 秒钟 分钟 小时 个小时 天 周 星期 个月 年",
     "distance": "mm cm m km kilometre kilometres kilometer kilometers metre metres meter meters mile miles "
                 "foot feet ft inch inches 毫米 厘米 米 公里 千米 里",
     "volume": "ml l litre litres liter liters gallon gallons 毫升 升",
-    "mass": "mg g kg gram grams kilogram kilograms kilo kilos tonne tonnes ton tons lb lbs 毫克 克 千克 公斤 斤 吨",
+    "mass": "mg g kg gram grams kilogram kilograms kilo kilos tonne tonnes ton tons lb lbs "
+            "毫克 克 千克 公斤 斤 吨",
 }.items():
     for word in words.split():
         _UNITS[word.replace("-", " ")] = kind
@@ -62,10 +69,24 @@ _TIMES = (
     re.compile(rf"(?:凌晨|清晨|早上|上午|中午|下午|傍晚|晚上|夜里)?[\d{_ZH_NUM}]{{1,3}}\s*[点時时](?:半|[\d{_ZH_NUM}]{{1,2}}分?)?"),
 )
 _PHONE = re.compile(r"(?<![\d-])(?:\+?\d[\d ()-]{5,}\d)(?![\d-])")
-_ZH_PLACE_END = re.compile(r"(?:市|镇|县|区|村|站|山庄|山居|峰|路|街|巷|大厦|大楼|楼|居|酒店|宾馆|客栈|公园|广场|岛|港|湖|"
+_ZH_PLACE_END = re.compile(r"(?:市|镇|县|区|村|站|山庄|山居|峰|路|街|巷|大厦|大楼|楼|居|酒店|宾馆|客栈|"
+                           r"公园|广场|岛|港|湖|"
                            r"寺|馆|中心|小区|乡|省|州|城)$")
-_ZH_SURNAMES = ["欧阳", "司马", "上官", "诸葛", "东方", "慕容", "夏侯", "皇甫", "尉迟", "公孙", "令狐", "宇文", "长孙", "司徒", "端木", "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "袁", "潘", "于", "蒋", "蔡", "余", "杜", "叶", "程", "苏", "魏", "吕", "丁", "任", "沈", "姚", "卢", "姜", "崔", "钟", "谭", "陆", "汪", "范", "金", "石", "廖", "贾", "夏", "韦", "付", "方", "白", "邹", "孟", "熊", "秦", "邱", "江", "尹", "薛", "闫", "段", "雷", "侯", "龙", "史", "陶", "黎", "贺", "顾", "毛", "郝", "龚", "邵", "万", "钱", "严", "覃", "武", "戴", "莫", "孔", "向", "汤", "葛", "骆", "柳", "温", "殷", "庞", "章", "俞", "倪", "严", "宁", "洪", "施", "裴", "鲁", "祝", "符", "蒙", "凌", "霍", "乔", "穆", "萧", "柯", "岳", "欧", "聂", "晏", "甘", "卓", "谷", "牛", "单", "左", "齐", "项", "季", "关", "苗", "闵", "商", "阮", "翁", "车", "卫", "伍", "焦", "巫", "桂", "查"]
-_ZH_NAME = re.compile(rf"(?:(?<=[是由为和与及、，,：:（(请让给被找叫长理师员任者人\s])|^)(?:{'|'.join(_ZH_SURNAMES)})"
+_ZH_SURNAMES = [
+    "欧阳", "司马", "上官", "诸葛", "东方", "慕容", "夏侯", "皇甫", "尉迟", "公孙", "令狐", "宇文",
+    "长孙", "司徒", "端木", "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙",
+    "马", "朱", "胡", "郭", "何", "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯",
+    "邓", "曹", "彭", "曾", "肖", "田", "董", "袁", "潘", "于", "蒋", "蔡", "余", "杜", "叶", "程",
+    "苏", "魏", "吕", "丁", "任", "沈", "姚", "卢", "姜", "崔", "钟", "谭", "陆", "汪", "范", "金",
+    "石", "廖", "贾", "夏", "韦", "付", "方", "白", "邹", "孟", "熊", "秦", "邱", "江", "尹", "薛",
+    "闫", "段", "雷", "侯", "龙", "史", "陶", "黎", "贺", "顾", "毛", "郝", "龚", "邵", "万", "钱",
+    "严", "覃", "武", "戴", "莫", "孔", "向", "汤", "葛", "骆", "柳", "温", "殷", "庞", "章", "俞",
+    "倪", "严", "宁", "洪", "施", "裴", "鲁", "祝", "符", "蒙", "凌", "霍", "乔", "穆", "萧", "柯",
+    "岳", "欧", "聂", "晏", "甘", "卓", "谷", "牛", "单", "左", "齐", "项", "季", "关", "苗", "闵",
+    "商", "阮", "翁", "车", "卫", "伍", "焦", "巫", "桂", "查"
+]
+_ZH_NAME = re.compile(r"(?:(?<=[是由为和与及、，,：:（(请让给被找叫长理师员任者人\s])|^)"
+                      rf"(?:{'|'.join(_ZH_SURNAMES)})"
                       r"[\u4e00-\u9fff]{1,2}?(?=[，,。；;：:、）)\s!！?？]|$|是|的|在|和|与|负|审|说|主|担|来|去|已|将|会|也|都|把|被|"
                       r"提|带|签|写|做|接|确|跟|向|对|给|等|先|今|昨|明|上|下)")
 _ZH_NAME_FLAGS = ("nr", "nrfg", "nrt")
@@ -106,7 +127,8 @@ def spans(sentence: str, kind: AnswerType) -> list[AnswerSpan]:
 
 
 def _matches(sentence: str, patterns: tuple[re.Pattern[str], ...]) -> list[AnswerSpan]:
-    found = [AnswerSpan(m.group().strip(), m.start(), m.end()) for p in patterns for m in p.finditer(sentence)]
+    found = [AnswerSpan(m.group().strip(), m.start(), m.end())
+             for p in patterns for m in p.finditer(sentence)]
     return [s for s in found if s.text]
 
 
@@ -169,8 +191,9 @@ def _is_date_like(sentence: str, start: int, end: int) -> bool:
     after, before = sentence[end:end + 2], sentence[max(0, start - 1):start]
     if re.fullmatch(r"(?:1[0-9]|20)\d{2}", text):
         unit = re.match(r"\s?-?([A-Za-z]+|%|万|亿|元|人|个|名|位)", sentence[end:end + 12])
-        return not (unit and (unit.group(1).lower() in _UNITS or has_cjk(unit.group(1)) or unit.group(1) == "%"
-                              or unit.group(1) in ("people", "employees", "staff", "members", "units")))
+        word = unit.group(1) if unit else ""
+        return not (word and (word.lower() in _UNITS or has_cjk(word) or word == "%"
+                              or word in ("people", "employees", "staff", "members", "units")))
     if re.match(r"\s?[年月日号点时]", after) or re.match(r"[:：]\d", after) or before in (":", "："):
         return True
     return bool(re.match(r" \d{3}", after) and re.fullmatch(r"\d{3,4}", text))
@@ -233,7 +256,8 @@ def _names(sentence: str) -> list[AnswerSpan]:
         found = _zh_words_with(sentence, _ZH_PROPER_FLAGS, min_len=2)
         found += _quoted(sentence)
         found += [AnswerSpan(m.group(), m.start(), m.end())
-                  for m in re.finditer(r"[A-Za-z]+\d+[A-Za-z\d]*|[\u4e00-\u9fff]{1,6}(?:糖水|小吃|饭店|店|铺|摊)",
+                  for m in re.finditer(r"[A-Za-z]+\d+[A-Za-z\d]*|"
+                                       r"[\u4e00-\u9fff]{1,6}(?:糖水|小吃|饭店|店|铺|摊)",
                                        sentence)]
         return found
     found = [AnswerSpan(t, s, e) for t, s, e, label in _spacy_entities(sentence) if label in _SPACY_NAME]

@@ -130,7 +130,9 @@ class TurnRunner:
                    options: TurnOptions, started: float) -> AsyncIterator[Event]:
         agent = self.settings.agent
         policy = options.policy or agent.policy
-        chain_of_thought = agent.chain_of_thought if options.chain_of_thought is None else options.chain_of_thought
+        chain_of_thought = options.chain_of_thought
+        if chain_of_thought is None:
+            chain_of_thought = agent.chain_of_thought
         text = clean_message(message, agent.max_message_chars)
         language = detect_language(text) if agent.language == "auto" else agent.language
         prompts = load_prompts(language)
@@ -197,7 +199,8 @@ class TurnRunner:
         lowered = text.lower()
         if re.search(r"thank|谢", lowered):
             return prompts.message("thanks")
-        if re.search(r"\b(?:hi|hello|hey|good (?:morning|afternoon|evening))\b|你好|您好|早上好|晚上好|嗨", lowered):
+        if re.search(r"\b(?:hi|hello|hey|good (?:morning|afternoon|evening))\b|你好|您好|早上好|晚上好|嗨",
+                     lowered):
             return prompts.message("greeting")
         return prompts.message("smalltalk")
 
@@ -229,7 +232,8 @@ class TurnRunner:
         yield citation
         yield VerificationDone(reading.answer, "read", verification, turn.id)
         working.add_turn(turn.text, reading.answer, turn_id=turn.id)
-        turn.reply = Reply(answer=reading.answer, action="read", reasoning=reading.trace if chain_of_thought else "",
+        reasoning = reading.trace if chain_of_thought else ""
+        turn.reply = Reply(answer=reading.answer, action="read", reasoning=reasoning,
                            language=turn.language, citations=(citation,), evidence=evidence,
                            verification=verification, user_id=turn.user_id, session_id=turn.session_id,
                            turn_id=turn.id, tokens=0, seconds=0.0, notes=turn.notes)

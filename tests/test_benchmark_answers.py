@@ -229,5 +229,5 @@ def test_side_by_side_compares_answerers_per_set_and_language() -> None:
     assert "reader correct" in lines[0] and "llm p50 ratio" in lines[0]
     assert len(lines) == 3  # header, rule, one row: rgb zh
     cells = [cell.strip() for cell in lines[2].strip("|").split("|")]
-    assert cells == ["rgb", "zh", "2", "2 (100%)", "0 (0%)", "0 (0%)", "0 (0%)", "1.00x",
-                     "0 (0%)", "0 (0%)", "1 (50%)", "1 (50%)", "3.00x"]
+    assert cells == ["rgb", "zh", "2", "2 (100%)", "0 (0%)", "0 (0%)", "0 (0%)", "0 (0%)", "1.00x",
+                     "0 (0%)", "0 (0%)", "1 (50%)", "1 (50%)", "0 (0%)", "3.00x"]

@@ -34,7 +34,8 @@ def test_chat_streams_replies_and_keeps_history(settings):
 
 
 def test_reset_and_exit_commands(settings):
-    answered, output, llm = run_chat(settings, ["ok"], "I say one.\n/reset\nI say two.\n/exit\nI say three.\n")
+    chat = "I say one.\n/reset\nI say two.\n/exit\nI say three.\n"
+    answered, output, llm = run_chat(settings, ["ok"], chat)
     assert answered == 2
     assert "(conversation cleared)" in output
     assert [m.role for m in llm.prompts[1]] == ["system", "user"]
@@ -77,7 +78,8 @@ def test_message_too_big_for_the_context_is_refused_and_chat_goes_on(settings):
     settings.embedder.backend = "hash"
     out = io.StringIO()
     with Agent(settings, llm=FakeLLM(["fine"], max_context=300)) as agent:
-        answered = chat_loop(agent, io.StringIO("I like " + ("word " * 400) + "\nI am short.\n"), out, user_id="ann")
+        chat = io.StringIO("I like " + ("word " * 400) + "\nI am short.\n")
+        answered = chat_loop(agent, chat, out, user_id="ann")
     assert "message not sent" in out.getvalue() and "Shorten the message" in out.getvalue()
     assert answered == 1
 
