@@ -11,13 +11,20 @@ any form, is *absent*: the question asks about something the passage does not ta
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from agent.claim_terms import en_content_stems, stem, zh_words
 from agent.paraphrase import alternatives
 from agent.question import Question
 from graph.cjk import has_cjk
 
+FOCUS_MIN = 0.7  # share of the focus (by weight) a sentence must carry
+
+ABSENT_MAX = 0.3  # share of the focus its passage may lack altogether (a paraphrase nobody listed)
+
+SIMILARITY_FLOOR = 0.6  # English: a sentence closer to the question than this (cosine) gets a lift,
+
+SIMILARITY_LIFT = 0.3  # up to this much focus support at cosine 0.8 and above
 PARAPHRASE_CREDIT = 0.85  # a focus word found only through a paraphrase
 CONTEXT_CREDIT = 0.6  # a focus word found only in the title or a heading above the sentence
 BODY_CREDIT = 0.5  # a focus word found only elsewhere in the sentence's passage
@@ -53,17 +60,28 @@ def words_of(text: str) -> set[str]:
 def term_credit(term: str, text: Text) -> float:
     """1 when ``text`` has the term, PARAPHRASE_CREDIT through a paraphrase, else 0."""
     if has_cjk(term):
-        if term in text.lowered:
+        if _affirmed(term, text.lowered):
             return 1.0
-        if any(alt in text.lowered for alt in alternatives(term)):
+        if any(_affirmed(alt, text.lowered) for alt in alternatives(term)):
             return PARAPHRASE_CREDIT
-        # a compound found in part ("上个季度" against "上季度"): most of its characters in place
-        if len(term) >= 3 and sum(ch in text.lowered for ch in term) / len(term) >= 0.75:
+        # a compound written one character shorter ("上个季度" against "上季度"); never one with a
+        # character put inside (冬奥会 is not 冬残奥会)
+        if len(term) >= 3 and any(_affirmed(term[:i] + term[i + 1:], text.lowered) for i in range(len(term))):
             return PARAPHRASE_CREDIT
         return 0.0
     if term in text.words:
         return 1.0
     return PARAPHRASE_CREDIT if alternatives(term) & text.words else 0.0
+
+
+def _affirmed(term: str, text: str) -> bool:
+    """``term`` occurs in ``text`` other than negated by a prefix (网民 in 非网民 is not 网民)."""
+    start = text.find(term)
+    while start >= 0:
+        if start == 0 or text[start - 1] not in "非不无未没":
+            return True
+        start = text.find(term, start + 1)
+    return False
 
 
 def _acronym_terms(question: Question, sentence: Text) -> set[str]:
@@ -129,3 +147,11 @@ def numbers_present(question: Question, context: str) -> bool:
     """Every number the question writes (a year, a version) occurs in ``context``."""
     held = set(re.findall(r"\d+(?:\.\d+)?", context.replace(",", "")))
     return all(n in held for n in question.numbers)
+
+
+def lifted(focus: FocusMatch, similarity: float) -> FocusMatch:
+    """An English sentence very close to the question in meaning carries more of its focus than
+    its words show ("ferry from the quay at 12:30" for "when does the ferry leave the quay")."""
+    share = (similarity - SIMILARITY_FLOOR) / (1.0 - SIMILARITY_FLOOR - 0.2)
+    lift = min(max(share, 0.0), 1.0) * SIMILARITY_LIFT
+    return replace(focus, support=min(focus.support + lift, 1.0)) if lift else focus

@@ -57,10 +57,12 @@ _ZH_TYPES: tuple[tuple[str, AnswerType], ...] = (
     (r"多长时间|多久|几天|几个小时|几小时|几周|几个月|几年(?!级)", "duration"),
     (r"多少|几[个位名人次家块张条件本只枚届场座分岁]|多大|数量|人数", "number"),
     (r"什么时候|何时|哪天|哪一天|哪日|哪年|哪一年|几月|几号|日期|时间|哪个月", "date"),
-    (r"谁|哪位|哪个人|哪些人", "person"),
+    (r"谁|哪位|哪个人|哪些人|(?:导演|作者|主演|得主|获得者|冠军|创始人|创办人|负责人|总经理|董事长|主席|"
+     r"总统|总理|首相|发言人|主教练|教练|队长|主持人|编剧|歌手|演唱者|"
+     r"设计师|发明人|发明者|获奖者|扮演者)(?:是)?\s*[？?]?\s*$", "person"),
     (r"哪里|哪儿|在哪|何处|何地|地点|哪个(?:城市|镇|县|区|村|省|国家|站|地方)|哪一站|哪座城|哪个站", "place"),
     (r"哪[个家款趟种件本部条一]|什么名字|叫什么", "name"),
-    (r"[吗么]\s*[？?]?\s*$|是否|是不是|有没有|能不能|可不可以", "yesno"),
+    (r"(?:吗|(?<!什)么)\s*[？?]?\s*$|是否|是不是|有没有|能不能|可不可以", "yesno"),
 )
 
 # Words that only say what is asked (never focus words).
@@ -143,6 +145,7 @@ def analyse(text: str) -> Question:
                         bool(_NOW.search(text)))
     names = [n for n in en_entities(text) if n.lower() not in _EN_ASKING]
     name_words = {stem(w.strip("-'’")) for name in names for w in re.findall(r"[\w'’-]+", name)}
+    name_words |= _class_nouns(text)
     focus, light = [], []
     for word in re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", text):
         word = word.strip("-'’")
@@ -161,6 +164,21 @@ def analyse(text: str) -> Question:
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_ASKED_CLASS = re.compile(r"\b(?:which|what)\s+([a-z]+)\b", re.IGNORECASE)
+_RELATIVE_CLASS = re.compile(r"\b([a-z]+)\s+(?:where|that|which|who|whose|whom)\b", re.IGNORECASE)
+
+
+def _class_nouns(text: str) -> set[str]:
+    """Nouns that name a kind rather than a topic: the kind of answer asked for ("which town") when
+    the answer type says it already, and the kind of a thing described by a clause ("the company
+    where Tobias interned"): a sentence that answers need not repeat them."""
+    found = set()
+    for match in _ASKED_CLASS.finditer(text):
+        if answer_type(f"which {match.group(1)}") in ("place", "name", "person"):
+            found.add(stem(match.group(1)))
+    found |= {stem(m.group(1)) for m in _RELATIVE_CLASS.finditer(text)
+              if m.group(1).lower() not in _EN_ASKING}
+    return found
 
 
 def _numbers(text: str) -> tuple[str, ...]:

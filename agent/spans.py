@@ -41,7 +41,7 @@ _EN_UNIT = "|".join(sorted((re.escape(u) for u in _UNITS if not has_cjk(u)), key
 _ZH_UNIT = "|".join(sorted((re.escape(u) for u in _UNITS if has_cjk(u)), key=len, reverse=True))
 _QUANTITY = re.compile(
     rf"(?P<pre>[€$£¥])?\s?(?P<num>{_NUM})(?:\s?(?:-|–)?\s?(?P<unit>(?:{_EN_UNIT})\b|{_ZH_UNIT}|"
-    rf"%|[个位名人次家块张条件本只枚届场座分岁户所项台辆份]|[A-Za-z]+(?:/[A-Za-z]+)?|[\u4e00-\u9fff]{{1,3}}/[\u4e00-\u9fff]{{1,2}}))?"
+    rf"%|[个位名人次家块张条件本只枚届场座分岁户所项台辆份亩套篇部首艘架栋层间倍]|[A-Za-z]+(?:/[A-Za-z]+)?|[\u4e00-\u9fff]{{1,3}}/[\u4e00-\u9fff]{{1,2}}))?"
     rf"(?:\s?(?P<per>/\s?(?:[A-Za-z]+|[\u4e00-\u9fff]{{1,2}})))?",
     re.IGNORECASE)
 _PERCENT_ZH = re.compile(rf"百分之[{_ZH_NUM}\d.]+")
@@ -85,6 +85,7 @@ _ZH_SURNAMES = [
     "岳", "欧", "聂", "晏", "甘", "卓", "谷", "牛", "单", "左", "齐", "项", "季", "关", "苗", "闵",
     "商", "阮", "翁", "车", "卫", "伍", "焦", "巫", "桂", "查"
 ]
+_SINGLE_SURNAMES = frozenset(s for s in _ZH_SURNAMES if len(s) == 1)
 _ZH_NAME = re.compile(r"(?:(?<=[是由为和与及、，,：:（(请让给被找叫长理师员任者人\s])|^)"
                       rf"(?:{'|'.join(_ZH_SURNAMES)})"
                       r"[\u4e00-\u9fff]{1,2}?(?=[，,。；;：:、）)\s!！?？]|$|是|的|在|和|与|负|审|说|主|担|来|去|已|将|会|也|都|把|被|"
@@ -151,6 +152,8 @@ def _quantities(sentence: str, kind: AnswerType) -> list[AnswerSpan]:
         number = match.group("num")
         if not re.search(r"\d", number) and len(number) < 2 and number not in "十百千":
             continue  # a lone Chinese numeral character is mostly part of a word (一, 两)
+        if re.fullmatch(r"0\d+", number):
+            continue  # a code ("03"), not a quantity
         if _is_date_like(sentence, match.start("num"), match.end("num")) or _inside_name(sentence,
                                                                                           match.start("num")):
             continue
@@ -236,7 +239,9 @@ def _capitalised(sentence: str) -> list[AnswerSpan]:
 
 def _people(sentence: str) -> list[AnswerSpan]:
     if has_cjk(sentence):
-        return _zh_words_with(sentence, _ZH_NAME_FLAGS, min_len=3) + _zh_people(sentence)
+        tagged = _zh_words_with(sentence, _ZH_NAME_FLAGS, min_len=2)
+        surnamed = [s for s in tagged if s.text[:1] in _SINGLE_SURNAMES or s.text[:2] in _ZH_SURNAMES]
+        return surnamed + _zh_people(sentence)
     people = [AnswerSpan(t, s, e) for t, s, e, label in _spacy_entities(sentence) if label in _SPACY_PERSON]
     if people:
         return people
@@ -245,7 +250,7 @@ def _people(sentence: str) -> list[AnswerSpan]:
 
 def _places(sentence: str) -> list[AnswerSpan]:
     if has_cjk(sentence):
-        return _zh_places(sentence) + _quoted(sentence)
+        return _zh_places(sentence) + [s for s in _quoted(sentence) if _ZH_PLACE_END.search(s.text)]
     places = [AnswerSpan(t, s, e) for t, s, e, label in _spacy_entities(sentence)
               if label in _SPACY_PLACE or label == "ORG"]
     return places or _capitalised(sentence)

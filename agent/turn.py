@@ -164,7 +164,9 @@ class TurnRunner:
 
         author = self._author(options)
         if question and author == "reader":
-            events = self._read(turn, gathered, lookup, prompts, working, chain_of_thought)
+            search = None if given is not None else (
+                lambda query: self.gather(query, user_id, ()).evidence)  # a second hop's search
+            events = self._read(turn, gathered, lookup, prompts, working, chain_of_thought, search)
         elif not question and author == "reader":
             events = self._fixed(turn, self._acknowledge(text, kind, prompts), "kept", working)
         elif question and not relevant and not gathered.facts and policy != "annotate":
@@ -215,10 +217,11 @@ class TurnRunner:
                            turn_id=turn.id, tokens=0, seconds=0.0, notes=turn.notes)
 
     async def _read(self, turn: _Turn, gathered: Gathered, lookup: str, prompts: PromptSet, working: Any,
-                    chain_of_thought: bool) -> AsyncIterator[Event]:
+                    chain_of_thought: bool, search: Callable[[str], Sequence[Passage]] | None,
+                    ) -> AsyncIterator[Event]:
         """The evidence reader answers (no LLM); the answer is checked like any other."""
         evidence = gathered.evidence + tuple(Passage(f.text, "memory", kind="fact") for f in gathered.facts)
-        reading, verification = await asyncio.to_thread(self._reading, turn.text, lookup, evidence)
+        reading, verification = await asyncio.to_thread(self._reading, turn.text, lookup, evidence, search)
         if reading is None:
             action = "no_evidence" if not evidence else "abstained"
             answer = prompts.message("no_evidence" if not evidence else "abstain")
@@ -228,26 +231,32 @@ class TurnRunner:
         if chain_of_thought:
             yield ReasoningToken(reading.trace)
         yield AnswerToken(reading.answer)
-        citation = Citation(reading.passage, evidence[reading.passage - 1])
-        yield citation
+        evidence = reading.evidence
+        citations = tuple(Citation(n, evidence[n - 1]) for n in reading.cited)
+        for citation in citations:
+            yield citation
         yield VerificationDone(reading.answer, "read", verification, turn.id)
         working.add_turn(turn.text, reading.answer, turn_id=turn.id)
         reasoning = reading.trace if chain_of_thought else ""
         turn.reply = Reply(answer=reading.answer, action="read", reasoning=reasoning,
-                           language=turn.language, citations=(citation,), evidence=evidence,
+                           language=turn.language, citations=citations, evidence=evidence,
                            verification=verification, user_id=turn.user_id, session_id=turn.session_id,
                            turn_id=turn.id, tokens=0, seconds=0.0, notes=turn.notes)
 
-    def _reading(self, text: str, lookup: str, evidence: tuple[Passage, ...]) -> tuple[Any, Any]:
+    def _reading(self, text: str, lookup: str, evidence: tuple[Passage, ...],
+                 search: Callable[[str], Sequence[Passage]] | None) -> tuple[Any, Any]:
         """The reader's answer, if the check passes it: the short answer with its sentence must be
         supported by the evidence and carry the question's focus."""
-        reading = self.reader.read(text, evidence) if evidence else None
+        reading = self.reader.read(text, evidence, search) if evidence else None
         if reading is None and lookup != text and evidence:
-            reading = self.reader.read(lookup, evidence)
+            reading = self.reader.read(lookup, evidence, search)
         if reading is None:
             return None, None
         claim = f"{reading.short}. {reading.sentence}" if reading.short else reading.sentence
-        verification = self.verifier.verify(claim, (evidence[reading.passage - 1],), question=text)
+        checked = reading.evidence[reading.passage - 1]
+        if reading.link:  # a second hop: the linking sentence is part of the evidence for the answer
+            checked = replace(checked, text=f"{reading.link}\n{checked.text}")
+        verification = self.verifier.verify(claim, (checked,), question=text)
         if not (verification.grounded and verification.answered):
             log.info("reader answer failed the check: %s", claim)
             return None, None

@@ -15,12 +15,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agent.answer_check import focused_answer
 from agent.claims import Span, split_sentences, strip_citations
 from agent.degenerate import degenerate
 from agent.errors import ConfigError
 from agent.grounding_policy import PolicyOutcome, apply_policy
 from agent.judge import judge_claims
-from agent.reader import focused_answer
 from agent.relevance import answers_question, relevant_passages
 from agent.support import EvidenceView, Signals, measure
 from graph.embedding import Embedder

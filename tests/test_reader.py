@@ -2,8 +2,9 @@
 
 import pytest
 
+from agent.answer_check import focused_answer
 from agent.question import analyse, answer_type
-from agent.reader import Reader, focused_answer
+from agent.reader import Reader
 from agent.spans import spans
 from memory.parts import Passage
 
@@ -143,3 +144,31 @@ def test_the_question_aware_check_in_chinese():
     evidence = [XINGHE.text]
     assert not focused_answer("2022年[1]。", "星河科技是哪一年成立的？", evidence)
     assert focused_answer("星河科技成立于2015年[1]。", "星河科技是哪一年成立的？", evidence)
+
+
+NEWSLETTER = Passage("Family news. Tobias spent his summer internship at Harrow Quay Analytics. "
+                     "He is back at school now.", "Family newsletter", "n1")
+COMPANY = Passage("Harrow Quay Analytics makes tide forecasts. In 2016 it moved its head office to Port Ellery.",
+                  "Harrow Quay Analytics profile", "n2")
+
+
+def test_two_hops_through_a_linking_sentence(reader):
+    question = "In which town is the head office of the company where Tobias did his summer internship?"
+    reading = reader.read(question, [NEWSLETTER, COMPANY])
+    assert reading is not None and reading.short == "Port Ellery"
+    assert reading.cited == (1, 2) and "Harrow Quay Analytics" in reading.link
+    assert "[1]" in reading.answer and "[2]" in reading.answer and len(reading.answer) <= 600
+
+
+def test_the_second_hop_searches_for_the_passage_it_needs(reader):
+    question = "In which town is the head office of the company where Tobias did his summer internship?"
+    searched = []
+
+    def search(query):
+        searched.append(query)
+        return [COMPANY]
+
+    reading = reader.read(question, [NEWSLETTER], search)
+    assert searched and searched[0].startswith("Harrow Quay Analytics")
+    assert reading is not None and reading.short == "Port Ellery" and reading.evidence[-1] == COMPANY
+    assert reader.read(question, [NEWSLETTER]) is None  # without a search, nothing to read it from

@@ -1,0 +1,40 @@
+"""Evidence passages as sentences to read: list bullets and Markdown emphasis removed, headings
+told apart (they name a topic; the lines under them give values), and neighbouring sentences
+paired (a fact that spans two)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+
+from agent.claims import split_sentences
+from memory.parts import Passage
+
+_MARKUP = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|#+)\s+|\*\*|__|`")
+
+MAX_SENTENCES = 400  # sentences scored per question (evidence is a handful of passages)
+
+def clean_sentence(sentence: str) -> str:
+    """A sentence without list bullets and Markdown emphasis."""
+    return re.sub(r"\s+", " ", _MARKUP.sub("", _MARKUP.sub("", sentence.strip()))).strip()
+
+def sentence_units(evidence: Sequence[Passage]) -> list[tuple[int, str, bool]]:
+    """(passage, text, pair) for each sentence, and each pair of neighbouring sentences."""
+    units: list[tuple[int, str, bool]] = []
+    for index, passage in enumerate(evidence):
+        sentences = [c for s in split_sentences(passage.text) if (c := clean_sentence(s.text))]
+        units += [(index, s, False) for s in sentences]
+        headings = headings_of(passage.text)
+        units += [(index, f"{a} {b}", True) for a, b in itertools.pairwise(sentences) if a not in headings]
+    return units[:MAX_SENTENCES]
+
+def is_heading(sentence: str, passage: Passage) -> bool:
+    return sentence in headings_of(passage.text) or sentence.strip() in passage.source
+
+def headings_of(text: str) -> str:
+    """The heading lines of a passage (Markdown headings, short lines without a full stop): they
+    scope the sentences below them ("## App 3.2 progress")."""
+    lines = [line.strip() for line in text.splitlines()]
+    return "\n".join(line for line in lines if line.startswith("#")
+                     or (0 < len(line) <= 40 and not re.search(r"[.。！？!?；;]$", line)))

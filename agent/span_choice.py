@@ -1,0 +1,149 @@
+"""Which answer spans of an evidence sentence answer the question.
+
+A span answers only from a clause that carries the question's focus (in "tickets 20 yuan, students
+half price" 20 yuan is not the students' price), never when another clause makes the written value
+relative ("one day earlier than the others"), and of several, the new value of a change, the one
+with the most focus around it, the most specific; two equally good ones answer nothing by themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from agent.claims import split_sentences
+from agent.focus import Text, numbers_present, term_credit
+from agent.question import AnswerType, Question
+from agent.spans import AnswerSpan, spans
+from graph.cjk import has_cjk
+
+_CHANGED_TO = re.compile(r"(?:推迟到|提前到|改为|改到|改成|变为|调整为|升到|降到|"
+                         r"moved to|postponed to|changed to|now|instead)\s*$", re.IGNORECASE)
+
+_CHANGED_FROM = re.compile(r"(?:原定的?|原来的?|原先的?|从|由|\bfrom|\bwas|\bformerly|\boriginally)\s*$",
+                           re.IGNORECASE)
+
+_PEOPLE = frozenset("人名位")
+_ASKED_UNIT = re.compile(r"(?:多少|几)(?:亿|万|千|百)?([\u4e00-\u9fff])")
+
+
+def same_unit(question: Question, found: Sequence[AnswerSpan]) -> tuple[AnswerSpan, ...]:
+    """Spans whose unit fits the one the question names ("多少名本科生" is not answered by "31个省",
+    "多少亿斤" not by "1.52亿亩"); all of them when the question names none."""
+    asked = _ASKED_UNIT.search(question.text)
+    if not asked or asked.group(1) in "个钱":
+        return tuple(found)
+    unit = asked.group(1)
+
+    def fits(span: AnswerSpan) -> bool:
+        written = re.sub(r"^[\d.,，万亿千百]+", "", span.text).strip()
+        if not written or not has_cjk(written):
+            return True
+        if unit in _PEOPLE:
+            return written[0] in _PEOPLE
+        return written[-1] == unit or written[0] == unit
+
+    return tuple(s for s in found if fits(s))
+
+
+def outside_question(found: list[AnswerSpan], question: str) -> tuple[AnswerSpan, ...]:
+    """Spans the question does not already contain (the answer is new information)."""
+    asked = question.lower()
+    return tuple(s for s in found if s.text.lower() not in asked)
+
+def spans_by_sentence(text: str, kind: AnswerType) -> list[AnswerSpan]:
+    """Spans of each sentence of ``text`` (a name never runs across two sentences); for a name, no
+    dates ("Thursday 19 June" is no hotel)."""
+    found = [AnswerSpan(s.text, piece.start + s.start, piece.start + s.end)
+             for piece in split_sentences(text) for s in spans(piece.text, kind)]
+    if kind in ("name", "place", "person"):
+        found = [s for s in found if not spans(s.text, "date")]
+    return found
+
+def both_halves_have(found: tuple[AnswerSpan, ...], text: str) -> bool:
+    halves = split_sentences(text)
+    return len(halves) >= 2 and all(any(h.start <= s.start < h.end for s in found) for h in halves[:2])
+
+def half_has_numbers(question: Question, text: str, span: AnswerSpan) -> bool:
+    """The sentence holding ``span`` writes the question's numbers (a year: the answer is that year's)."""
+    return any(p.start <= span.start < p.end and numbers_present(question, p.text)
+               for p in split_sentences(text))
+
+CLAUSE = re.compile(r"[^,，;；]+")
+
+def in_focus_clauses(question: Question, text: str,
+                      found: tuple[AnswerSpan, ...]) -> tuple[AnswerSpan, ...]:
+    """The spans whose clause carries a focus word or a name, in each sentence where some clause does:
+    in "tickets 20 yuan, students half price" the 20 yuan is not the students' price."""
+    if not found:
+        return found
+    kept = []
+    for piece in split_sentences(text):
+        clauses = [(piece.start + m.start(), piece.start + m.end())
+                   for m in CLAUSE.finditer(piece.text) if carries(question, Text.of(m.group()))]
+        inside = [s for s in found if piece.start <= s.start < piece.end]
+        local = [replace(s, start=s.start - piece.start) for s in inside]
+        if _modified_elsewhere(question, piece.text, local):
+            continue  # "tickets 20 yuan, students half price": the students' price is not written
+        kept += [s for s in inside if not clauses or any(a <= s.start < b for a, b in clauses)]
+    return tuple(kept)
+
+_MODIFIER = re.compile(r"半价|免费|打折|[一二三四五六七八九\d]折|减半|加倍|另收|加收|优惠|"
+                       r"\bhalf[- ]price\b|\bfree\b|\bdiscount|\breduced\b|\bextra\b|\bsurcharge\b",
+                       re.IGNORECASE)
+
+_RELATIVE = re.compile(r"\bthan\b|\bearlier\b|\blater\b|\bbefore the\b|\bafter the\b|"
+                       r"比|早[一两三\d]|晚[一两三\d]|提前[一两三\d]|推后", re.IGNORECASE)
+
+def _modified_elsewhere(question: Question, sentence: str, inside: list[AnswerSpan]) -> bool:
+    """A clause without the value holds a focus word and a modifier (half price, free, one day
+    earlier than): the value asked for is derived from the written one, not written itself."""
+    for match in CLAUSE.finditer(sentence):
+        clause = match.group()
+        if any(match.start() <= s.start < match.end() for s in inside):
+            continue
+        if _RELATIVE.search(clause):
+            return True  # "on day 2, one day earlier than the other groups": a value relative to another
+        if _MODIFIER.search(clause) and any(term_credit(t, Text.of(clause)) >= 0.85 for t in question.focus):
+            return True
+    return False
+
+def carries(question: Question, text: Text) -> float:
+    """How much of the focus (and the names) a clause carries."""
+    return (sum(term_credit(t, text) for t in question.focus if t)
+            + sum(n.lower() in text.lowered for n in question.names))
+
+def best_span(question: Question, sentence: str, found: Sequence[AnswerSpan]) -> AnswerSpan | None:
+    """Of several spans: the new value of a change, then the one whose clause carries the most of
+    the focus, then the most specific (a date with digits). None when two are equally good: the
+    quoted sentence then answers by itself ("81% of group B, 74% under white light, 62% ...")."""
+    if len(found) == 1:
+        return found[0]
+    clauses = [(m.start(), m.end(), carries(question, Text.of(m.group())))
+               for m in CLAUSE.finditer(sentence)]
+
+    def around(span: AnswerSpan) -> float:
+        return max((c for a, b, c in clauses if a <= span.start < b), default=0.0)
+
+    def current(span: AnswerSpan) -> int:
+        """The new value of a change ("postponed from 8 to 22 November"), not the old one."""
+        before = sentence[max(0, span.start - 8):span.start]
+        return int(bool(_CHANGED_TO.search(before))) - int(bool(_CHANGED_FROM.search(before)))
+
+    def specific(span: AnswerSpan) -> int:
+        return int(bool(re.search(r"\d", span.text))) if question.answer_type in ("date", "time") else 0
+
+    anchors = [m.end() for term in (*question.terms, *question.names) if term
+               for m in re.finditer(re.escape(term.lower()), sentence.lower())]
+    reach = 4 if question.language == "zh" else 25
+
+    def bound(span: AnswerSpan) -> int:
+        """A focus word or a name just before the span ("满意度为4.3分", "head office to ... Port Ellery")."""
+        return int(any(0 <= span.start - a <= reach for a in anchors))
+
+    def key(span: AnswerSpan) -> tuple[int, float, int, int]:
+        return current(span), around(span), bound(span), specific(span)
+
+    ranked = sorted(found, key=key, reverse=True)
+    return None if key(ranked[0]) == key(ranked[1]) else ranked[0]
