@@ -148,8 +148,8 @@ def test_the_question_aware_check_in_chinese():
 
 NEWSLETTER = Passage("Family news. Tobias spent his summer internship at Harrow Quay Analytics. "
                      "He is back at school now.", "Family newsletter", "n1")
-COMPANY = Passage("Harrow Quay Analytics makes tide forecasts. In 2016 it moved its head office to Port Ellery.",
-                  "Harrow Quay Analytics profile", "n2")
+COMPANY = Passage("Harrow Quay Analytics makes tide forecasts. In 2016 it moved its head office to "
+                  "Port Ellery.", "Harrow Quay Analytics profile", "n2")
 
 
 def test_two_hops_through_a_linking_sentence(reader):
