@@ -64,9 +64,10 @@ def term_credit(term: str, text: Text) -> float:
             return 1.0
         if any(_affirmed(alt, text.lowered) for alt in alternatives(term)):
             return PARAPHRASE_CREDIT
-        # a compound written one character shorter ("上个季度" against "上季度"); never one with a
-        # character put inside (冬奥会 is not 冬残奥会)
-        if len(term) >= 3 and any(_affirmed(term[:i] + term[i + 1:], text.lowered) for i in range(len(term))):
+        # a compound written without an inner character ("上个季度" against "上季度"); never one with
+        # a character put inside (冬奥会 is not 冬残奥会) or cut off (火炬手 is not 火炬)
+        if len(term) >= 4 and any(_affirmed(term[:i] + term[i + 1:], text.lowered)
+                                  for i in range(1, len(term) - 1)):
             return PARAPHRASE_CREDIT
         return 0.0
     if term in text.words:

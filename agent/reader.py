@@ -102,6 +102,7 @@ class Reader:
 
     def __init__(self, embedder: Embedder | None = None) -> None:
         self.embedder = embedder
+        self._vectors: dict[str, np.ndarray] = {}
 
     def read(self, question_text: str, evidence: Sequence[Passage],
              retrieve: Callable[[str], Sequence[Passage]] | None = None) -> Reading | None:
@@ -167,7 +168,7 @@ class Reader:
 
     def _candidates(self, question: Question, evidence: Sequence[Passage]) -> list[_Candidate]:
         units = sentence_units(evidence)
-        similarities = self._similarities(question, [text for _, text, _ in units])
+        similarities = self._similarities(question, units)
         contexts = [Text.of(f"{p.source}\n{p.text}") for p in evidence]
         headings = [Text.of(f"{p.source}\n{headings_of(p.text)}") for p in evidence]
         out = []
@@ -192,11 +193,26 @@ class Reader:
                                   is_heading(sentence, passage), _tense(question, sentence)))
         return out
 
-    def _similarities(self, question: Question, sentences: list[str]) -> list[float]:
-        if self.embedder is None or question.language != "en" or not sentences:
-            return [0.0] * len(sentences)
-        vectors = self.embedder.embed([question.text, *sentences])
-        return [float(v) for v in np.asarray(vectors[1:]) @ np.asarray(vectors[0])]
+    def _similarities(self, question: Question, units: list[tuple[int, str, bool]]) -> list[float]:
+        """Cosine of each unit to the question (English only: the packaged embedder knows no
+        Chinese); a pair counts as its closer half. Sentence vectors are cached: the same
+        documents come back question after question."""
+        if self.embedder is None or question.language != "en" or not units:
+            return [0.0] * len(units)
+        singles = [text for _, text, pair in units if not pair]
+        missing = [t for t in dict.fromkeys([question.text, *singles]) if t not in self._vectors]
+        if missing:
+            if len(self._vectors) > 20_000:
+                self._vectors.clear()
+            self._vectors.update(zip(missing, np.asarray(self.embedder.embed(missing)), strict=True))
+        asked = self._vectors[question.text]
+        cosine = {t: float(self._vectors[t] @ asked) for t in singles}
+
+        def of_pair(text: str) -> float:
+            first = next((t for t in singles if text.startswith(t + " ") and text[len(t) + 1:] in cosine), "")
+            return max(cosine.get(first, 0.0), cosine.get(text[len(first) + 1:], 0.0)) if first else 0.0
+
+        return [of_pair(text) if pair else cosine[text] for _, text, pair in units]
 
     @staticmethod
     def _answers(question: Question, candidate: _Candidate) -> bool:

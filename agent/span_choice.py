@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from agent.claims import split_sentences
+from agent.evidence_text import sentence_spans
 from agent.focus import Text, numbers_present, term_credit
 from agent.question import AnswerType, Question
 from agent.spans import AnswerSpan, spans
@@ -56,19 +56,19 @@ def spans_by_sentence(text: str, kind: AnswerType) -> list[AnswerSpan]:
     """Spans of each sentence of ``text`` (a name never runs across two sentences); for a name, no
     dates ("Thursday 19 June" is no hotel)."""
     found = [AnswerSpan(s.text, piece.start + s.start, piece.start + s.end)
-             for piece in split_sentences(text) for s in spans(piece.text, kind)]
+             for piece in sentence_spans(text) for s in spans(piece.text, kind)]
     if kind in ("name", "place", "person"):
         found = [s for s in found if not spans(s.text, "date")]
     return found
 
 def both_halves_have(found: tuple[AnswerSpan, ...], text: str) -> bool:
-    halves = split_sentences(text)
+    halves = sentence_spans(text)
     return len(halves) >= 2 and all(any(h.start <= s.start < h.end for s in found) for h in halves[:2])
 
 def half_has_numbers(question: Question, text: str, span: AnswerSpan) -> bool:
     """The sentence holding ``span`` writes the question's numbers (a year: the answer is that year's)."""
     return any(p.start <= span.start < p.end and numbers_present(question, p.text)
-               for p in split_sentences(text))
+               for p in sentence_spans(text))
 
 CLAUSE = re.compile(r"[^,，;；]+")
 
@@ -79,7 +79,7 @@ def in_focus_clauses(question: Question, text: str,
     if not found:
         return found
     kept = []
-    for piece in split_sentences(text):
+    for piece in sentence_spans(text):
         clauses = [(piece.start + m.start(), piece.start + m.end())
                    for m in CLAUSE.finditer(piece.text) if carries(question, Text.of(m.group()))]
         inside = [s for s in found if piece.start <= s.start < piece.end]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from agent.claim_terms import en_entities, zh_words
@@ -208,8 +209,10 @@ _nlp: Any = None
 _nlp_lock = threading.Lock()
 
 
-def _spacy_entities(sentence: str) -> list[tuple[str, int, int, str]]:
-    """spaCy's named entities (text, start, end, label); [] when spaCy or its model is missing."""
+@lru_cache(maxsize=8192)
+def _spacy_entities(sentence: str) -> tuple[tuple[str, int, int, str], ...]:
+    """spaCy's named entities (text, start, end, label); none when spaCy or its model is missing.
+    Cached: the same evidence sentences come back question after question."""
     global _nlp
     with _nlp_lock:
         if _nlp is None:
@@ -223,8 +226,8 @@ def _spacy_entities(sentence: str) -> list[tuple[str, int, int, str]]:
                 _nlp = False
         nlp = _nlp
     if not nlp:
-        return []
-    return [(e.text, e.start_char, e.end_char, e.label_) for e in nlp(sentence).ents]
+        return ()
+    return tuple((e.text, e.start_char, e.end_char, e.label_) for e in nlp(sentence).ents)
 
 
 def _capitalised(sentence: str) -> list[AnswerSpan]:
@@ -240,7 +243,8 @@ def _capitalised(sentence: str) -> list[AnswerSpan]:
 def _people(sentence: str) -> list[AnswerSpan]:
     if has_cjk(sentence):
         tagged = _zh_words_with(sentence, _ZH_NAME_FLAGS, min_len=2)
-        surnamed = [s for s in tagged if s.text[:1] in _SINGLE_SURNAMES or s.text[:2] in _ZH_SURNAMES]
+        surnamed = [s for s in tagged if (s.text[:1] in _SINGLE_SURNAMES or s.text[:2] in _ZH_SURNAMES)
+                    and not re.search(r"[般的地得们性式型化口]$", s.text)]
         return surnamed + _zh_people(sentence)
     people = [AnswerSpan(t, s, e) for t, s, e, label in _spacy_entities(sentence) if label in _SPACY_PERSON]
     if people:

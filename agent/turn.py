@@ -157,16 +157,25 @@ class TurnRunner:
             gathered = await asyncio.to_thread(self.gather, lookup, user_id, in_context)
         else:
             gathered = Gathered(evidence=tuple(given))
-        relevant = await asyncio.to_thread(self._relevant, text, lookup, gathered.evidence)
-        yield RetrievalDone(gathered.evidence, gathered.facts, relevant, time.perf_counter() - t0,
-                            gathered.notes)
+        seconds = time.perf_counter() - t0
         turn.notes = gathered.notes
 
         author = self._author(options)
-        if question and author == "reader":
+        if question and author == "reader":  # what is relevant is what the reader used
             search = None if given is not None else (
                 lambda query: self.gather(query, user_id, ()).evidence)  # a second hop's search
-            events = self._read(turn, gathered, lookup, prompts, working, chain_of_thought, search)
+            facts = tuple(Passage(f.text, "memory", kind="fact") for f in gathered.facts)
+            evidence = gathered.evidence + facts
+            reading, verification = await asyncio.to_thread(self._reading, text, lookup, evidence, search)
+            used = reading.cited if reading is not None else ()
+            relevant = tuple(n - 1 for n in used if n <= len(gathered.evidence))
+        else:
+            relevant = await asyncio.to_thread(self._relevant, text, lookup, gathered.evidence)
+        yield RetrievalDone(gathered.evidence, gathered.facts, relevant, seconds, gathered.notes)
+
+        if question and author == "reader":
+            events = self._read(turn, reading, verification, bool(evidence), prompts, working,
+                                chain_of_thought)
         elif not question and author == "reader":
             events = self._fixed(turn, self._acknowledge(text, kind, prompts), "kept", working)
         elif question and not relevant and not gathered.facts and policy != "annotate":
@@ -216,15 +225,12 @@ class TurnRunner:
                            evidence=(), verification=None, user_id=turn.user_id, session_id=turn.session_id,
                            turn_id=turn.id, tokens=0, seconds=0.0, notes=turn.notes)
 
-    async def _read(self, turn: _Turn, gathered: Gathered, lookup: str, prompts: PromptSet, working: Any,
-                    chain_of_thought: bool, search: Callable[[str], Sequence[Passage]] | None,
-                    ) -> AsyncIterator[Event]:
-        """The evidence reader answers (no LLM); the answer is checked like any other."""
-        evidence = gathered.evidence + tuple(Passage(f.text, "memory", kind="fact") for f in gathered.facts)
-        reading, verification = await asyncio.to_thread(self._reading, turn.text, lookup, evidence, search)
+    async def _read(self, turn: _Turn, reading: Any, verification: Any, found: bool, prompts: PromptSet,
+                    working: Any, chain_of_thought: bool) -> AsyncIterator[Event]:
+        """The evidence reader's answer (no LLM), checked like any other, or a decline."""
         if reading is None:
-            action = "no_evidence" if not evidence else "abstained"
-            answer = prompts.message("no_evidence" if not evidence else "abstain")
+            action = "abstained" if found else "no_evidence"
+            answer = prompts.message("abstain" if found else "no_evidence")
             async for event in self._fixed(turn, answer, action, working):
                 yield event
             return
