@@ -1,11 +1,9 @@
 """One chat turn through Agent.stream / chat with the scripted FakeLLM: every event, policy and
 error path. The real packaged model runs the same path in tests/test_agent_model.py."""
 
-import asyncio
 
 import pytest
 
-from agent import Agent
 from agent.errors import CongmingError, InputError
 from agent.events import (
     AnswerToken,
@@ -19,25 +17,11 @@ from agent.events import (
 )
 from agent.llm.fake import FakeLLM
 from memory.parts import Passage
+from tests.turn_support import events_of, make_agent
 
 LIN = "My sister Lin lives in Hangzhou. She works at Alibaba as an engineer."
 GOOD = "Reasoning: Evidence [1] says Lin lives in Hangzhou. Answer: Lin lives in Hangzhou [1]."
 MADE_UP = "Reasoning: I recall it. Answer: Lin lives in Reykjavik and breeds Icelandic horses since 1987."
-
-
-def make_agent(settings, replies=(), **agent_settings):
-    settings.embedder.backend = "hash"
-    for key, value in agent_settings.items():
-        setattr(settings.agent, key, value)
-    llm = FakeLLM(list(replies))
-    return Agent(settings, llm=llm), llm
-
-
-def events_of(agent, message, **kwargs):
-    async def collect():
-        return [event async for event in agent.stream(message, **kwargs)]
-
-    return asyncio.run(collect())
 
 
 def test_a_grounded_answer_streams_every_event_in_order_and_cites_its_evidence(settings):

@@ -2,33 +2,16 @@
 replies to statements, the question-aware check, degenerate model text, and bad input.
 The scripted FakeLLM stands in for the model; test_answering_model.py runs the packaged one."""
 
-import asyncio
 
 import pytest
 
-from agent import Agent
 from agent.errors import InputError
 from agent.events import AnswerToken, Citation, ReasoningToken, RetrievalDone, TurnDone, TurnFailed
-from agent.llm.fake import FakeLLM
+from tests.turn_support import events_of, make_agent
 
 BLUEFIN = ("Bluefin Robotics builds underwater drones for harbour inspections. The company was "
            "founded in 2008 by Mara Quist in Lowhaven. In 2023 it employed 120 people. The Marlin-7 drone "
            "can dive to a depth of 300 meters.")
-
-
-def make_agent(settings, replies=(), **agent_settings):
-    settings.embedder.backend = "hash"
-    for key, value in agent_settings.items():
-        setattr(settings.agent, key, value)
-    llm = FakeLLM(list(replies))
-    return Agent(settings, llm=llm), llm
-
-
-def events_of(agent, message, **kwargs):
-    async def collect():
-        return [event async for event in agent.stream(message, **kwargs)]
-
-    return asyncio.run(collect())
 
 
 def test_the_reader_answers_from_the_evidence_with_a_citation_and_no_model(settings):
