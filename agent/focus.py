@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from agent.claim_terms import en_content_stems, stem, zh_words
+from agent.claim_terms import EN_STOPWORDS, en_content_stems, stem, zh_words
 from agent.paraphrase import alternatives
 from agent.question import Question
 from graph.cjk import has_cjk
@@ -27,7 +27,7 @@ SIMILARITY_FLOOR = 0.6  # English: a sentence closer to the question than this (
 SIMILARITY_LIFT = 0.3  # up to this much focus support at cosine 0.8 and above
 PARAPHRASE_CREDIT = 0.85  # a focus word found only through a paraphrase
 CONTEXT_CREDIT = 0.6  # a focus word found only in the title or a heading above the sentence
-BODY_CREDIT = 0.5  # a focus word found only elsewhere in the sentence's passage
+BODY_CREDIT = 0.6  # a focus word found only elsewhere in the sentence's passage
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,7 @@ class FocusMatch:
     support: float  # 0..1, weighted share of the focus the sentence carries
     in_sentence: int  # focus words (not generic verbs) the sentence itself carries
     absent: float  # weighted share of the focus its passage lacks entirely
+    key: bool = True  # the sentence itself carries the question's key word (Question.key)
 
 
 @dataclass(slots=True)
@@ -43,10 +44,11 @@ class Text:
 
     lowered: str
     words: set[str]
+    acronyms: frozenset[str] = frozenset()  # words written in capitals ("CTO", "EU")
 
     @classmethod
     def of(cls, text: str) -> Text:
-        return cls(text.lower(), words_of(text))
+        return cls(text.lower(), words_of(text), frozenset(re.findall(r"\b[A-Z]{2,5}s?\b", text)))
 
 
 def words_of(text: str) -> set[str]:
@@ -89,13 +91,15 @@ def _acronym_terms(question: Question, sentence: Text) -> set[str]:
     """Focus words whose run forms an acronym the sentence uses ("CTO" for chief technology officer)."""
     if question.language != "en":
         return set()
-    words = re.findall(r"[A-Za-z][A-Za-z'-]*", question.text)
+    if not sentence.acronyms:
+        return set()
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", question.text) if w.lower() not in EN_STOPWORDS]
     covered: set[str] = set()
     for size in (4, 3, 2):
         for i in range(len(words) - size + 1):
             run = words[i:i + size]
-            letters = "".join(w[0] for w in run).lower()
-            if re.search(rf"\b{letters}\b", sentence.lowered):
+            letters = "".join(w[0] for w in run).upper()
+            if letters in sentence.acronyms or letters + "s" in sentence.acronyms:
                 covered |= {stem(w) for w in run}
     return covered
 
@@ -105,18 +109,20 @@ def focus_match(question: Question, sentence: Text, context: Text, headings: Tex
     """How much of the focus ``sentence`` carries, with ``headings`` (its title and headings) and
     ``context`` (its whole passage) for the words it lacks. Generic verbs ("hold", "定在") count
     half, and nothing when the sentence has an answer of the asked kind (``typed``)."""
-    weighted = [(t, 1.0, False) for t in question.focus] + \
-               [(t, 0.0 if typed else 0.5, True) for t in question.light]
+    light = 0.0 if typed and question.focus else 0.5  # with nothing else asked, they are the focus
+    weighted = [(t, 1.0, False) for t in question.focus] + [(t, light, True) for t in question.light]
     total = sum(w for _, w, _ in weighted)
     if not total:
         return FocusMatch(1.0, 0, 0.0)
     acronyms = _acronym_terms(question, sentence)
     support = absent = 0.0
     carried = 0
+    key = not question.key
     for term, weight, light in weighted:
         credit = 1.0 if term in acronyms else term_credit(term, sentence)
         if credit >= PARAPHRASE_CREDIT and not light:
             carried += 1
+            key = key or term == question.key
         if credit == 0.0:
             above = term_credit(term, headings) if headings is not None else 0.0
             around = term_credit(term, context)
@@ -124,7 +130,7 @@ def focus_match(question: Question, sentence: Text, context: Text, headings: Tex
             if around == 0.0 and above == 0.0 and not light:
                 absent += weight
         support += weight * credit
-    return FocusMatch(support / total, carried, absent / total)
+    return FocusMatch(support / total, carried, absent / total, key)
 
 
 def names_support(question: Question, context: str) -> float:

@@ -19,7 +19,7 @@ boss leader head director chief manager
 lead charge responsible manage run head oversee supervise coordinate own
 supervise supervisor oversee oversaw
 test testing qa quality
-live reside stay home dwell
+live reside stay home dwell move relocate settle
 stay sleep night lodge accommodation hotel cottage inn
 move relocate
 work job employ employed career
@@ -45,7 +45,7 @@ _ZH_GROUPS = """
 成立 创立 创办 建立 创建 成立于 始建 建成 建于
 总经理 负责人 ceo 总裁 一把手 掌门
 负责 主管 牵头 跟进 对接 确认 联系
-住 住在 居住 入住 住宿 酒店 民宿 下榻 过夜
+住 住在 居住 入住 住宿 下榻 过夜 搬到 搬进 迁居 定居
 搬 搬家 搬到 迁 迁居
 上班 工作 任职 就职
 价格 票价 多少钱 费用 收费 价钱

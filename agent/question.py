@@ -92,7 +92,7 @@ _ZH_ASKING = frozenset(
 _LIGHT_VERBS = frozenset([
     *(stem(w) for w in [
         "hold", "have", "has", "get", "take", "make", "do", "does", "use", "keep", "contain",
-        "come", "go", "give", "put", "need"
+        "come", "go", "give", "put", "need", "call"
     ]),
     *[
         "定", "定在", "设在", "设", "位于", "在", "是", "有", "打", "叫", "用", "做", "搞", "办",
@@ -114,6 +114,15 @@ class Question:
     names: tuple[str, ...]  # named things the question is about
     numbers: tuple[str, ...] = ()  # numbers written in the question (a year, an edition): the answer's too
     now: bool = False  # asks for the value as it is now
+
+    @property
+    def key(self) -> str:
+        """The focus word that names what is asked, which an answering sentence must itself carry:
+        in English the first one after the question word ("Who *produced* the single that …"), in
+        Chinese the last one before it (topic first: "青石河下游采样点的*溶解氧*有多少")."""
+        if not self.focus:
+            return ""
+        return self.focus[0] if self.language == "en" else self.focus[-1]
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -208,10 +217,13 @@ def _zh_names(text: str) -> list[str]:
 
 
 def _zh_focus(text: str, names: list[str]) -> list[str]:
+    # the kind of answer asked for ("哪个城市", "哪一站") is the answer type, not a focus word
+    kinds = {m.group(1) for m in re.finditer(r"(?:哪个|哪一个|哪座|哪家|哪)([\u4e00-\u9fff]{1,2})", text)}
     focus: list[str] = []
     for word, flag in zh_words(text):
         word = word.strip()
-        if (not word or word in _ZH_ASKING or any(word in name for name in names) or not has_cjk(word)
+        if (not word or word in _ZH_ASKING or word in kinds or any(word in name for name in names)
+                or not has_cjk(word)
                 or flag in ("m", "mq", "q", "r", "u", "uj", "ul", "y", "p", "c", "d", "x")):
             continue
         if word in focus or re.fullmatch(r"[的了吗呢啊是在有和与及就都也还又要会能]", word):

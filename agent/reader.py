@@ -46,6 +46,7 @@ from graph.embedding import Embedder
 from memory.parts import Passage
 
 NAMES_MIN = 0.5  # share of the question's names its passage must mention
+TIE = 0.02  # sentences this close in score that give different answers: neither is trusted
 _NEGATION = re.compile(r"\b(?:not|never|no|none|cannot|can't|doesn't|don't|isn't|wasn't)\b|[不没未无非]")
 _FORMER = re.compile(r"\b(?:until|former|formerly|previously|used to|originally|was|were|had been)\b|"
                      r"原来|原定|以前|曾经|之前|过去", re.IGNORECASE)
@@ -119,9 +120,17 @@ class Reader:
 
     def _best(self, question: Question, evidence: Sequence[Passage], *,
               skip: str = "") -> _Candidate | None:
+        """The best answering sentence; None also when another, as good, gives another answer (which
+        of "1号点 … 8.1" and "3号点 … 3.9" is downstream, the sentences do not say)."""
         answering = [c for c in self._candidates(question, evidence)
                      if self._answers(question, c) and not (skip and skip in c.sentence)]
-        return max(answering, key=lambda c: (c.score, -c.passage)) if answering else None
+        if not answering:
+            return None
+        best = max(answering, key=lambda c: (c.score, -c.passage))
+        answer = self._short_answer(question, best)
+        rivals = [c for c in answering if c.score >= best.score - TIE and c.sentence not in best.sentence
+                  and best.sentence not in c.sentence and self._short_answer(question, c) != answer]
+        return None if rivals else best
 
     def _read_across(self, question: Question, evidence: tuple[Passage, ...],
                      retrieve: Callable[[str], Sequence[Passage]] | None) -> Reading | None:
@@ -153,11 +162,11 @@ class Reader:
         asked = [n.lower() for n in question.names]
         links = []
         for candidate in self._candidates(probe, evidence):
-            if candidate.pair or names_support(question, candidate.sentence) < 0.9 \
-                    or candidate.focus.in_sentence < 1:
+            if candidate.pair or names_support(question, candidate.sentence) < 0.5 \
+                    or candidate.names < 0.9 or candidate.focus.in_sentence < 1:
                 continue
-            new = tuple(s for s in candidate.found
-                        if not any(s.text.lower() in n or n in s.text.lower() for n in asked))
+            new = tuple(s for s in candidate.found if re.search(r"[A-Za-z\u4e00-\u9fff]", s.text)
+                        and not any(s.text.lower() in n or n in s.text.lower() for n in asked))
             if new:
                 links.append(replace(candidate, found=new))
         if not links:
@@ -219,13 +228,14 @@ class Reader:
         focus = candidate.focus
         if focus.support < FOCUS_MIN or focus.absent > ABSENT_MAX or candidate.names < NAMES_MIN:
             return False
-        if question.focus and focus.in_sentence == 0:
-            return False  # the sentence itself must carry some of the focus
-        kind = question.answer_type
-        if kind in ("thing", "yesno") or (kind == "name" and not candidate.found):
+        if question.focus and (focus.in_sentence == 0 or not focus.key):
+            return False  # the sentence itself must carry the focus, its key word first of all
+        if question.answer_type == "yesno":
             # the sentence itself is the answer: every focus word must be in it, word for word
             return (candidate.lexical >= 0.9 and candidate.names >= 0.8 and not candidate.pair
                     and not candidate.heading)
+        # "what …?" with no answer of a known kind: a sentence that holds all of the question's
+        # words may still not hold its answer, so there is nothing to read it from
         return bool(candidate.found)
 
     def _reading(self, question: Question, best: _Candidate, evidence: tuple[Passage, ...], *,

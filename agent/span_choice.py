@@ -18,7 +18,7 @@ from agent.question import AnswerType, Question
 from agent.spans import AnswerSpan, spans
 from graph.cjk import has_cjk
 
-_CHANGED_TO = re.compile(r"(?:推迟到|提前到|改为|改到|改成|变为|调整为|升到|降到|"
+_CHANGED_TO = re.compile(r"(?:推迟到|提前到|改为|改到|改成|变为|调整为|升到|降到|搬到了?|迁到了?|搬进了?|"
                          r"moved to|postponed to|changed to|now|instead)\s*$", re.IGNORECASE)
 
 _CHANGED_FROM = re.compile(r"(?:原定的?|原来的?|原先的?|从|由|\bfrom|\bwas|\bformerly|\boriginally)\s*$",
