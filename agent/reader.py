@@ -5,9 +5,12 @@ about (agent/question.py). Every evidence sentence is scored on how much of the 
 carries (the word itself, a paraphrase, or for English its embedding similarity to the
 question), whether the question's names occur in it or in its passage, and whether it
 holds an answer span of the expected type (agent/spans.py) that the question does not
-already contain. The best such sentence gives the answer: the span, then the sentence
-quoted with its citation. When no sentence carries both the focus and a span of the right
-type, the reader declines (returns None): a wrong answer with a citation is worse than none.
+already contain; the question's key word must be in the sentence itself. The best such
+sentence gives the answer: the span, then the sentence quoted with its citation. It declines
+(returns None) when no sentence carries both the focus and a span of the right type, and when
+two sentences are as good but give different answers: a wrong answer with a citation is worse
+than none. A question about something a first passage names and a second one describes is
+read in two hops (``_read_across``).
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ class _Candidate:
     focus: FocusMatch  # with the lift of an English paraphrase
     lexical: float  # focus support from the words alone
     names: float
+    in_sentence_names: float  # share of the names in the sentence itself
     similarity: float
     found: tuple[AnswerSpan, ...]
     pair: bool = False
@@ -196,10 +200,10 @@ class Reader:
             lexical = focus_match(question, Text.of(sentence), contexts[index], headings[index],
                                   typed=bool(found))
             focus = lifted(lexical, similarity)
-            names = max(names_support(question, sentence),
-                        names_support(question, f"{passage.source}\n{passage.text}") * 0.9)
-            out.append(_Candidate(index, sentence, focus, lexical.support, names, similarity, found, pair,
-                                  is_heading(sentence, passage), _tense(question, sentence)))
+            own = names_support(question, sentence)
+            names = max(own, names_support(question, f"{passage.source}\n{passage.text}") * 0.9)
+            out.append(_Candidate(index, sentence, focus, lexical.support, names, own, similarity, found,
+                                  pair, is_heading(sentence, passage), _tense(question, sentence)))
         return out
 
     def _similarities(self, question: Question, units: list[tuple[int, str, bool]]) -> list[float]:
@@ -230,12 +234,12 @@ class Reader:
             return False
         if question.focus and (focus.in_sentence == 0 or not focus.key):
             return False  # the sentence itself must carry the focus, its key word first of all
-        if question.answer_type == "yesno":
-            # the sentence itself is the answer: every focus word must be in it, word for word
-            return (candidate.lexical >= 0.9 and candidate.names >= 0.8 and not candidate.pair
-                    and not candidate.heading)
-        # "what …?" with no answer of a known kind: a sentence that holds all of the question's
-        # words may still not hold its answer, so there is nothing to read it from
+        if question.answer_type in ("yesno", "thing"):
+            # the sentence itself is the answer: every focus word and every name must be in it, word
+            # for word (for "what …?" a sentence that only restates the question is no answer, but
+            # one that holds all of it, names included, mostly holds the answer too)
+            return (candidate.lexical >= 0.9 and candidate.in_sentence_names >= 1.0
+                    and not candidate.pair and not candidate.heading)
         return bool(candidate.found)
 
     def _reading(self, question: Question, best: _Candidate, evidence: tuple[Passage, ...], *,
