@@ -38,7 +38,8 @@ _EN_TYPES: tuple[tuple[str, AnswerType], ...] = (
     (r"\bwho(?:m|se)?\b|\bwhich (?:person|man|woman|employee|member|engineer|scientist|doctor|teacher|"
      r"student|researcher|colleague|manager)\b", "person"),
     (r"\bwhere\b|\bwhich (?:town|city|country|village|place|island|region|state|province|street|station|"
-     r"district|county|port|building|room|address)\b|\bin what (?:town|city|country|place)\b", "place"),
+     r"district|county|port|building|room|address)\b|\b(?:in |from )?what (?:town|city|country|place|state|"
+     r"region|province|island|county)\b", "place"),
     (r"\bwhich (?:hotel|inn|guesthouse|company|firm|business|product|brand|restaurant|cafe|café|shop|store|"
      r"app|model|book|film|movie|song|album|ship|boat|team|school|university|college|street|road|train|"
      r"flight|bus|airline|bank|museum|club|band|project|newspaper|magazine|website|organi[sz]ation)\b|"

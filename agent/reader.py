@@ -131,6 +131,8 @@ class Reader:
         if not answering:
             return None
         best = max(answering, key=lambda c: (c.score, -c.passage))
+        if self._undecided(question, best):
+            return None
         answer = self._short_answer(question, best)
         rivals = [c for c in answering if c.score >= best.score - TIE and c.sentence not in best.sentence
                   and best.sentence not in c.sentence and self._short_answer(question, c) != answer]
@@ -271,6 +273,13 @@ class Reader:
             return "No" if negated else "Yes"
         span = best_span(question, best.sentence, best.found) if best.found else None
         return span.text.strip(" ,.;:，。；：") if span is not None else ""
+
+    @staticmethod
+    def _undecided(question: Question, best: _Candidate) -> bool:
+        """Several people or names in the sentence and nothing to choose between them: quoting it
+        would leave the user to guess (a number, a date or a place in the quote is still read)."""
+        return (question.answer_type in ("person", "name") and len(best.found) > 1
+                and best_span(question, best.sentence, best.found) is None)
 
 
 
