@@ -125,16 +125,38 @@ class Question:
         Chinese the last one before it (topic first: "青石河下游采样点的*溶解氧*有多少")."""
         if not self.focus:
             return ""
-        return self.focus[0] if self.language == "en" else self.focus[-1]
+        if self.language == "zh":
+            return self.focus[-1]
+        asked = None if _WH_START.match(self.text) else _IN_SITU.search(self.text)
+        if asked:  # "… a soap opera created by who?": the word just before the question word
+            before = [stem(w) for w in re.findall(r"[A-Za-z][A-Za-z'-]*", self.text[:asked.start()])]
+            return next((w for w in reversed(before) if w in self.focus), self.focus[0])
+        return self.focus[0]
 
     @property
     def terms(self) -> tuple[str, ...]:
         return self.focus + self.light
 
 
+_WH_START = re.compile(r"^\W*(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|"
+                       r"can|could|has|have|had|will|would|should|in|on|at|from|for|by|of|to|if)\b",
+                       re.IGNORECASE)
+_IN_SITU = re.compile(r"\b(?:who|whom|whose|what|which|when|where|how)\b(?!.*\b(?:who|whom|whose|what|which|"
+                      r"when|where|how)\b)", re.IGNORECASE)
+
+
+def _asked_part(text: str) -> str:
+    """Where an English question that opens as a statement asks ("Kate Ramsay is a character …
+    created by who?"): from its last question word on; the whole text otherwise."""
+    if has_cjk(text) or _WH_START.match(text):
+        return text
+    asked = _IN_SITU.search(text)
+    return text[asked.start():] if asked else text
+
+
 def answer_type(text: str) -> AnswerType:
     """The kind of answer a question expects ("thing" when nothing more specific is asked)."""
-    lowered = text.lower().strip()
+    lowered = _asked_part(text).lower().strip()
     rules = _ZH_TYPES if has_cjk(text) else _EN_TYPES
     for pattern, kind in rules:
         if re.search(pattern, lowered):

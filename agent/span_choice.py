@@ -48,9 +48,18 @@ def same_unit(question: Question, found: Sequence[AnswerSpan]) -> tuple[AnswerSp
 
 
 def outside_question(found: list[AnswerSpan], question: str) -> tuple[AnswerSpan, ...]:
-    """Spans the question does not already contain (the answer is new information)."""
+    """Spans the question does not already contain (the answer is new information): neither the
+    span itself nor, for a number or date, only numbers the question writes ("31 July 2000" does
+    not answer "… before the election of 2000 born?")."""
     asked = question.lower()
-    return tuple(s for s in found if s.text.lower() not in asked)
+    written = set(re.findall(r"\d+(?:\.\d+)?", asked.replace(",", "")))
+
+    def new(span: AnswerSpan) -> bool:
+        numbers = re.findall(r"\d+(?:\.\d+)?", span.text.replace(",", ""))
+        return span.text.lower() not in asked and not (numbers and len(numbers) > 1
+                                                       and set(numbers) & written)
+
+    return tuple(s for s in found if new(s))
 
 def spans_by_sentence(text: str, kind: AnswerType) -> list[AnswerSpan]:
     """Spans of each sentence of ``text`` (a name never runs across two sentences); for a name, no
