@@ -38,8 +38,7 @@ def sentence_spans(text: str) -> list[Span]:
 def sentences_of(text: str) -> list[str]:
     """The cleaned sentences of a passage. Whitespace between two Chinese characters ends a
     sentence too: scraped Chinese text often runs sentences together with only a space."""
-    pieces = (part for s in split_sentences(text) for part in _CJK_GAP.split(s.text))
-    return [c for piece in pieces if (c := clean_sentence(piece))]
+    return [c for piece in sentence_spans(text) if (c := clean_sentence(piece.text))]
 
 
 def sentence_units(evidence: Sequence[Passage]) -> list[tuple[int, str, bool]]:
@@ -53,8 +52,11 @@ def sentence_units(evidence: Sequence[Passage]) -> list[tuple[int, str, bool]]:
     return units[:MAX_SENTENCES]
 
 
-def is_heading(sentence: str, passage: Passage) -> bool:
-    return sentence in headings_of(passage.text) or sentence.strip() in passage.source
+def is_heading(sentence: str, scope: str) -> bool:
+    """Whether ``sentence`` is the title or a heading; ``scope`` is the passage's title and its
+    headings (``headings_of``)."""
+    return sentence.strip() in scope
+
 
 def headings_of(text: str) -> str:
     """The heading lines of a passage (Markdown headings, short lines without a full stop): they

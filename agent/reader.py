@@ -94,14 +94,6 @@ class _Candidate:
                 - (0.05 if self.pair else 0.0))
 
 
-
-
-
-
-
-
-
-
 class Reader:
     """Answers from evidence passages. Give it the agent's embedder (English paraphrases)."""
 
@@ -184,28 +176,31 @@ class Reader:
     def _candidates(self, question: Question, evidence: Sequence[Passage]) -> list[_Candidate]:
         units = sentence_units(evidence)
         similarities = self._similarities(question, units)
+        # per passage, once: its text, its title and headings (the scope of its sentences), and
+        # how many of the question's names it mentions
         contexts = [Text.of(f"{p.source}\n{p.text}") for p in evidence]
-        headings = [Text.of(f"{p.source}\n{headings_of(p.text)}") for p in evidence]
+        scopes = [f"{p.source}\n{headings_of(p.text)}" for p in evidence]
+        headings = [Text.of(scope) for scope in scopes]
+        mentioned = [names_support(question, f"{p.source}\n{p.text}") * 0.9 for p in evidence]
+        numbered = [numbers_present(question, scope) for scope in scopes]
         out = []
         for (index, sentence, pair), similarity in zip(units, similarities, strict=True):
-            passage = evidence[index]
-            if not numbers_present(question, f"{sentence}\n{passage.source}\n{headings_of(passage.text)}"):
+            scope = scopes[index]
+            if not numbered[index] and not numbers_present(question, f"{sentence}\n{scope}"):
                 continue
             raw = same_unit(question, outside_question(spans_by_sentence(sentence, question.answer_type),
                                                        question.text))
             if pair and both_halves_have(raw, sentence):
                 continue  # each sentence answers for itself (or not); the pair adds nothing
             found = in_focus_clauses(question, sentence, raw)
-            scope = f"{passage.source}\n{headings_of(passage.text)}"
-            if question.numbers and not numbers_present(question, scope):
+            if not numbered[index]:
                 found = tuple(s for s in found if half_has_numbers(question, sentence, s))
             lexical = focus_match(question, Text.of(sentence), contexts[index], headings[index],
                                   typed=bool(found))
-            focus = lifted(lexical, similarity)
             own = names_support(question, sentence)
-            names = max(own, names_support(question, f"{passage.source}\n{passage.text}") * 0.9)
-            out.append(_Candidate(index, sentence, focus, lexical.support, names, own, similarity, found,
-                                  pair, is_heading(sentence, passage), _tense(question, sentence)))
+            out.append(_Candidate(index, sentence, lifted(lexical, similarity), lexical.support,
+                                  max(own, mentioned[index]), own, similarity, found, pair,
+                                  is_heading(sentence, scope), _tense(question, sentence)))
         return out
 
     def _similarities(self, question: Question, units: list[tuple[int, str, bool]]) -> list[float]:

@@ -164,8 +164,7 @@ class TurnRunner:
         if question and author == "reader":  # what is relevant is what the reader used
             search = None if given is not None else (
                 lambda query: self.gather(query, user_id, ()).evidence)  # a second hop's search
-            facts = tuple(Passage(f.text, "memory", kind="fact") for f in gathered.facts)
-            evidence = gathered.evidence + facts
+            evidence = gathered.evidence + _as_evidence(gathered.facts)
             reading, verification = await asyncio.to_thread(self._reading, text, lookup, evidence, search)
             used = reading.cited if reading is not None else ()
             relevant = tuple(n - 1 for n in used if n <= len(gathered.evidence))
@@ -285,7 +284,7 @@ class TurnRunner:
             async for event in self._generate(messages, prompts, draft, reasoning, options):
                 yield event
         kept_facts = [fact for fact in gathered.facts if fact not in context.dropped_facts]
-        checked = context.evidence + tuple(Passage(f.text, "memory", kind="fact") for f in kept_facts)
+        checked = context.evidence + _as_evidence(kept_facts)
         broken = degenerate(draft.answer, question=turn.text, prompt=system)
         if own_knowledge and not broken:
             answer, action, verification, citations = (
@@ -381,6 +380,11 @@ class TurnRunner:
                                messages=prompts.messages)
         citations = tuple(Citation(n, evidence[n - 1]) for n in outcome.citations if 0 < n <= len(evidence))
         return outcome.text, outcome.action, verification, citations
+
+
+def _as_evidence(facts: Sequence[PinnedFact]) -> tuple[Passage, ...]:
+    """Pinned facts about the user as passages to check answers against (and to cite)."""
+    return tuple(Passage(f.text, "memory", kind="fact") for f in facts)
 
 
 def _channel_events(pieces: list[tuple[str, str]]) -> list[Event]:
