@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.answers import (
-    Run,
+from benchmarks.answer_scoring import (
     contains_answer,
     flatten,
-    groups,
     is_answer_shaped,
     is_declined,
     normalise,
@@ -17,11 +15,10 @@ from benchmarks.answers import (
     score_answerable,
     score_memory,
     score_unanswerable,
-    side_by_side,
     split_of,
-    summary,
     yes_no_match,
 )
+from benchmarks.answers import Run, groups, side_by_side, summary
 
 EN_ABSTAIN = "I don't know: what I have does not support an answer."
 ZH_ABSTAIN = "我不知道：现有的资料不足以支持一个回答。"
