@@ -62,31 +62,44 @@ def remember(
         out.print("Nothing new: that is already remembered.")
 
 
+def _span(fact: Any) -> str:
+    until = f"{fact.valid_to:%Y-%m-%d}" if fact.valid_to else "now"
+    return f"{fact.valid_from:%Y-%m-%d} - {until}"
+
+
 def memories(
     user: UserOption = DEFAULT_USER_ID,
     history: Annotated[bool, typer.Option("--history", help="Also facts that no longer hold.")] = False,
+    everything: Annotated[bool, typer.Option(
+        "--all", help="Also facts too faded to be recalled (weaker than memory.min_strength).")] = False,
     config: ConfigOption = None,
 ) -> None:
     """List what congming remembers about you: facts, strongest first, and how many turns."""
     _check_user(user)
     with _agent(config) as agent:
         memory = agent._long_term()
-        facts = memory.facts.facts(user, include_history=history) if history else agent.memories(user_id=user)
+        found = memory.facts.facts(user, include_history=history) if memory.facts else []
+        min_strength = memory.facts.min_strength if memory.facts else 0.0
         turns = memory.episodic.count(user)
         queued = memory.pending(user)
+    faded = {f.id for f in found if f.current and f.strength < min_strength}
+    facts = found if everything else [f for f in found if f.id not in faded]
     out = Console(soft_wrap=True)
     if facts:
         table = Table(title=f"Remembered about user {escape(repr(user))}")
-        for column in ("id", "fact", "strength", "learned", "until"):
+        for column in ("id", "fact", "strength", "learned", "valid", "state"):
             table.add_column(column, overflow="fold", no_wrap=column == "id")
         for fact in facts:
-            until = f"{fact.valid_to:%Y-%m-%d}" if fact.valid_to else ""
+            state = "ended" if not fact.current else "faded" if fact.id in faded else "current"
             table.add_row(fact.id, escape(_sentence(fact)), f"{fact.strength:.2f}",
-                          f"{fact.first_learned:%Y-%m-%d}", until)
+                          f"{fact.first_learned:%Y-%m-%d}", _span(fact), state)
         out.print(table)
-    else:
+    elif not faded:
         out.print(f"No facts remembered for user {escape(repr(user))}. Tell one with: "
                   f"congming remember \"I live in Hangzhou\" --user {escape(user)}")
+    if faded and not everything:
+        out.print(f"{len(faded)} weaker {'fact' if len(faded) == 1 else 'facts'} not shown (strength "
+                  f"below {min_strength:g}); --all lists them.", highlight=False)
     out.print(f"{turns} conversation turns remembered; {queued['pending'] + queued['running']} waiting "
               f"to be written, {queued['failed']} failed.", highlight=False)
 

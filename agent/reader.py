@@ -245,7 +245,7 @@ class Reader:
         number = best.passage + 1
         quotes = [(bridge.passage + 1, bridge.sentence)] if bridge is not None else []
         quotes.append((number, best.sentence))
-        lines = [_quote(question.language, evidence[n - 1].source, sentence, n) for n, sentence in quotes]
+        lines = [_quote(question.language, evidence[n - 1], sentence, n) for n, sentence in quotes]
         if short:
             lead = f"{short}[{number}]。" if question.language == "zh" else f"{short} [{number}]"
             lines.insert(0, lead)
@@ -277,32 +277,19 @@ class Reader:
                 and best_span(question, best.sentence, best.found) is None)
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-def _quote(language: str, source: str, sentence: str, number: int) -> str:
+def _quote(language: str, passage: Passage, sentence: str, number: int) -> str:
+    """The supporting sentence, quoted with where it comes from; what the user said in chat is
+    "what you told me on <date>"."""
     if len(sentence) > 280:
         sentence = sentence[:279] + "…"
+    told = passage.kind in ("fact", "turn") and passage.at is not None
     if language == "zh":
-        return f"出自{('《' + source + '》') if source else '资料'}：“{sentence}”[{number}]"
-    return f"From {source or 'the evidence'}: “{sentence}” [{number}]"
+        if told:
+            return f"你在{passage.at:%Y-%m-%d}告诉我：“{sentence}”[{number}]"
+        return f"出自{('《' + passage.source + '》') if passage.source else '资料'}：“{sentence}”[{number}]"
+    if told:
+        return f"What you told me on {passage.at:%Y-%m-%d}: “{sentence}” [{number}]"
+    return f"From {passage.source or 'the evidence'}: “{sentence}” [{number}]"
 
 
 def _tense(question: Question, sentence: str) -> float:
@@ -311,13 +298,5 @@ def _tense(question: Question, sentence: str) -> float:
     if not question.now:
         return 0.0
     return 0.1 * bool(_CURRENT.search(sentence)) - 0.1 * bool(_FORMER.search(sentence))
-
-
-
-
-
-
-
-
 
 

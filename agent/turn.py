@@ -46,6 +46,7 @@ from memory.parts import Passage, PinnedFact
 from memory.working import Headers
 
 log = logging.getLogger(__name__)
+EARLIER_TURNS = 4  # earlier messages a turn's fact reading sees, for who "she" and "my sister" are
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,7 @@ class _Turn:
     id: str
     notes: tuple[str, ...] = ()
     reply: Reply | None = None
+    earlier: tuple[str, ...] = ()  # the user's previous messages in the session, newest last
 
 
 @dataclass(slots=True)
@@ -140,6 +142,7 @@ class TurnRunner:
         question = kind == "question"
         turn = _Turn(text, user_id, session_id, language, uuid.uuid4().hex)
         working = self.sessions.get(user_id, session_id)
+        turn.earlier = tuple(t.user for t in working.turns[-EARLIER_TURNS:])
 
         computed = compute_answer(text, today=self.clock().date(), language=language) if question else None
         if computed is not None:  # exact: no retrieval, no model
@@ -310,7 +313,8 @@ class TurnRunner:
         reply, job = turn.reply, None
         if self.memory is not None:
             job = await asyncio.to_thread(self.memory.schedule_turn, turn.user_id, turn.session_id, turn.text,
-                                          reply.answer, turn_id=turn.id, at=self.clock())
+                                          reply.answer, turn_id=turn.id, at=self.clock(),
+                                          earlier=turn.earlier)
             yield MemoryScheduled(job)
         yield TurnDone(replace(reply, memory_job=job, seconds=time.perf_counter() - started))
 

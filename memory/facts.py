@@ -14,19 +14,22 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from graph.cjk import has_cjk
 from graph.errors import InputError
 from graph.store import GraphStore, normalise_name
 from graph.types import Entity, Relation, stable_id
 from memory.fact_match import fact_units, match, relative_units, units
-from memory.fact_text import describe
+from memory.fact_rules import Person
+from memory.fact_text import describe, kin_noun
 from memory.fact_vocab import (
     OPPOSITES,
     RELATIVE_RELATIONS,
+    RELATIVES_EN,
     RETRACT,
     USER,
     is_single_valued,
@@ -39,6 +42,7 @@ FACT_PREFIX = "fact-"
 MAX_PART_CHARS = 200
 _FIRST_PERSON = frozenset({"user", "i", "me", "myself", "我", "用户", "本人"})
 _USER_ENTITY_NAME = "(user)"
+_GENDERS = {relation: gender for relation, gender in RELATIVES_EN.values() if gender}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +73,14 @@ class Fact:
     def current(self) -> bool:
         return self.valid_to is None
 
-    def describe(self) -> str:
-        """One plain sentence ("The user lives in Hangzhou." / "用户住在杭州。")."""
-        return describe(self.subject, self.relation, self.object)
+    def describe(self, kin: Mapping[str, Fact] | None = None) -> str:
+        """One plain sentence ("The user lives in Hangzhou." / "用户住在杭州。"); ``kin``
+        (``FactMemory.kin``) adds how the subject is related to the user ("The user's sister
+        Lin lives in Hangzhou.")."""
+        chinese = has_cjk(self.subject) or has_cjk(self.object)
+        related = (kin or {}).get(normalise_name(self.subject))
+        noun = kin_noun(related.relation, chinese, related.text) if related else ""
+        return describe(self.subject, self.relation, self.object, chinese=chinese, kin=noun)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +287,19 @@ class FactMemory:
         # it is much weaker
         ranked.sort(key=lambda sf: (-sf[0] ** 2 * sf[1].strength, -sf[1].strength, sf[1].id))
         return [f for _, f in ranked[:k]]
+
+    def kin(self, user_id: str) -> dict[str, Fact]:
+        """The user's current has_<relative> facts by the relative's normalised name."""
+        return {normalise_name(f.object): f for f in self.facts(user_id)
+                if f.subject == USER and f.relation in RELATIVE_RELATIONS}
+
+    def people(self, user_id: str) -> list[Person]:
+        """The user's relatives and friends known by name, least recently told first (for who
+        "my sister" or "she" is in what the user says next)."""
+        told = [f for f in self.facts(user_id) if f.subject == USER and f.relation in RELATIVE_RELATIONS]
+        told.sort(key=lambda f: f.last_reinforced)
+        return [Person(f.object, f.relation, _GENDERS.get(f.relation, ""), named=True, known=True)
+                for f in told]
 
     def history(self, user_id: str, subject: str, relation: str) -> list[Fact]:
         """Every value ``subject`` has had for ``relation``, newest first, ended ones included."""

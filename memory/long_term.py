@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from graph.errors import ConfigError, InputError
 from graph.knowledge import KnowledgeBase
+from graph.store import normalise_name
 from graph.types import stable_id
 from memory.consolidator import Consolidator
 from memory.episodic import Episode, EpisodicMemory, episode_id, passage_of
+from memory.fact_text import NOTE
 from memory.parts import Passage, PinnedFact
 from memory.queue import Job, MemoryQueue
 
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 
 TURN_JOB = "turn"
 MAX_NOTE_CHARS = 200  # a remembered note with no recognisable fact is kept verbatim up to this
+MAX_EARLIER_CHARS = 1000  # each earlier message a turn's job keeps, for who "she" is
 _REMEMBER_PREFIX = re.compile(
     r"^\s*(?:please\s+)?(?:remember|note)(?:\s+that)?[\s,:]+|^\s*(?:请)?记住[，,:：]?\s*", re.IGNORECASE)
 
@@ -41,8 +44,19 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def fact_passage(fact: Fact) -> Passage:
-    return Passage(fact.describe() or fact.text, "memory", fact.id, at=fact.last_reinforced, kind="fact")
+def fact_passage(fact: Fact, kin: Mapping[str, Fact] | None = None) -> Passage:
+    return Passage(fact.describe(kin) or fact.text, "memory", fact.id, at=fact.last_reinforced, kind="fact")
+
+
+_ASKS_PAST = re.compile(r"\b(?:before|used to|previous(?:ly)?|former(?:ly)?|originally|earlier|in the past|"
+                       r"at first|history)\b|以前|之前|原来|过去|曾经|先前|早先|原先", re.IGNORECASE)
+
+
+def _says_any(episode: Episode, values: Collection[str]) -> bool:
+    if not values:
+        return False
+    said = normalise_name(" ".join(text for speaker, text in episode.messages if speaker == "user"))
+    return any(v and v in said for v in values)
 
 
 class LongTermMemory:
@@ -102,18 +116,20 @@ class LongTermMemory:
 
     # ---- writing turns -------------------------------------------------------------------
     def schedule_turn(self, user_id: str, session_id: str, user_text: str, answer: str, *, turn_id: str,
-                      at: datetime | None = None, context: str = "") -> str:
+                      at: datetime | None = None, context: str = "", earlier: Sequence[str] = ()) -> str:
         """Queue a finished turn to be remembered; returns the job id at once. Facts are taken
-        from what the user said, never from the answer."""
+        from what the user said, never from the answer; ``earlier``: the user's previous
+        messages in the session, for who "she" and "my sister" are."""
         messages = [("user", user_text)] + ([("assistant", answer)] if answer.strip() else [])
         return self.schedule_messages(user_id, session_id, messages, turn_id=turn_id, at=at,
-                                      context=context, facts_from=user_text)
+                                      context=context, facts_from=user_text, earlier=earlier)
 
     def schedule_messages(self, user_id: str, session_id: str, messages: Sequence[tuple[str, str]], *,
                           turn_id: str, at: datetime | None = None, context: str = "",
-                          facts_from: str = "") -> str:
+                          facts_from: str = "", earlier: Sequence[str] = ()) -> str:
         """Queue any exchange ((speaker, text) pairs) as one remembered turn; ``context`` is the
-        message it answers (indexed with it, not shown); facts are read from ``facts_from``."""
+        message it answers (indexed with it, not shown); facts are read from ``facts_from``,
+        with ``earlier`` messages of the conversation read for references only."""
         if not user_id or not session_id or not turn_id:
             raise InputError("schedule_turn needs a user_id, a session_id and a turn_id.")
         if not any(text.strip() for _, text in messages):
@@ -121,7 +137,7 @@ class LongTermMemory:
         when = at or self.clock()
         payload = {"session_id": session_id, "turn_id": turn_id, "at": when.isoformat(),
                    "messages": [[speaker, text] for speaker, text in messages], "context": context,
-                   "facts_from": facts_from}
+                   "facts_from": facts_from, "earlier": [str(m)[:MAX_EARLIER_CHARS] for m in earlier[-4:]]}
         job_id = self.queue.enqueue(user_id, TURN_JOB, payload, key=episode_id(user_id, session_id, turn_id))
         self.consolidator.notify()
         return job_id
@@ -137,7 +153,8 @@ class LongTermMemory:
         said = p.get("facts_from", "")
         wanted = self.facts is not None and self.extractor is not None and said.strip()
         if wanted and "facts" not in job.steps:
-            triples = self.extractor.extract(said)
+            triples = self.extractor.extract(said, context=p.get("earlier", []),
+                                             people=self.facts.people(job.user_id))
             if triples:  # observe() is idempotent per provenance: a replay changes nothing
                 self.facts.observe(job.user_id, triples, provenance=episode.id, at=episode.at)
             step_done("facts")
@@ -152,17 +169,36 @@ class LongTermMemory:
         found: list[Passage] = []
         wanted_facts = min(3, k) if facts is None else facts
         if self.facts is not None and wanted_facts > 0 and query.strip():
-            found += [fact_passage(f) for f in self.facts.recall(user_id, query, k=wanted_facts) if f.current]
+            kin = self.facts.kin(user_id)
+            found += [fact_passage(f, kin) for f in self.facts.recall(user_id, query, k=wanted_facts)
+                      if f.current]
         turns = self.episodic.recall(user_id, query, k=k, session_id=session_id, exclude=exclude)
-        said = (passage_of(t.episode, leave_out=("assistant",)) for t in turns)
+        stale = {} if _ASKS_PAST.search(query) else self._superseded_values(user_id)
+        said = (passage_of(t.episode, leave_out=("assistant",)) for t in turns
+                if not _says_any(t.episode, stale.get(t.episode.id, ())))
         return found + [p for p in said if p is not None]
+
+    def _superseded_values(self, user_id: str) -> dict[str, set[str]]:
+        """Per turn id, the values it told that no longer hold ("lives in Tamsbury" once the
+        user moved): a turn saying one is not evidence for a question about now."""
+        if self.facts is None:
+            return {}
+        told = self.facts.facts(user_id, include_history=True)
+        holds = {(f.subject, f.relation, normalise_name(f.object)) for f in told if f.current}
+        stale: dict[str, set[str]] = {}
+        for f in told:
+            if not f.current and (f.subject, f.relation, normalise_name(f.object)) not in holds:
+                for turn in f.provenance:
+                    stale.setdefault(turn, set()).add(normalise_name(f.object))
+        return stale
 
     def pinned_facts(self, user_id: str, *, limit: int = 8) -> list[PinnedFact]:
         """The user's strongest current facts, for the top of every prompt."""
         if self.facts is None or limit < 1:
             return []
         strong = [f for f in self.facts.facts(user_id) if f.current and f.strength >= self.facts.min_strength]
-        return [PinnedFact(f.describe() or f.text, f.strength) for f in strong[:limit]]
+        kin = self.facts.kin(user_id)
+        return [PinnedFact(f.describe(kin) or f.text, f.strength) for f in strong[:limit]]
 
     def memories(self, user_id: str) -> list[Fact]:
         """The user's current facts, strongest first."""
@@ -189,12 +225,12 @@ class LongTermMemory:
             raise InputError("Nothing to remember: give the text of the fact.")
         from memory.facts import Triple
 
-        triples = self.extractor.extract(said) if self.extractor is not None else []
+        triples = self.extractor.extract(said, people=facts.people(user_id)) if self.extractor else []
         if not triples:
             if len(said) > MAX_NOTE_CHARS:
                 raise InputError(f"No fact recognised, and as a note it is too long ({len(said)} characters, "
                                  f"at most {MAX_NOTE_CHARS}); say it in a shorter sentence.")
-            triples = [Triple("user", "said", said.rstrip("."), said)]
+            triples = [Triple("user", NOTE, said, said)]
         now = self.clock()
         with self.consolidator.lock:
             changes = facts.observe(user_id, triples, provenance=stable_id("remember", user_id, said,

@@ -110,9 +110,9 @@ def test_nothing_to_remember(text):
     assert triples(text) == []
 
 
-def test_pronouns_are_resolved_only_when_one_person_fits():
+def test_pronouns_mean_the_person_of_their_gender_mentioned_last():
     assert triples("My sister is called Lin and my mother is called Mei. She lives in Rome.") == [
-        (U, "has_sister", "Lin"), (U, "has_mother", "Mei")]  # "she" could be either
+        (U, "has_sister", "Lin"), (U, "has_mother", "Mei"), ("Mei", "lives_in", "Rome")]
     assert triples("My sister lives in Rome. He works at IBM.") == [("user's sister", "lives_in", "Rome")]
     assert triples("My brother Bo is called Bob. He lives in Oslo.")[-1] == ("Bo", "lives_in", "Oslo")
     assert triples("我姐姐林和我哥哥波。他住在杭州。") == []  # no clause reads as a fact

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from graph.embedding import HashEmbedder
 from graph.knowledge import KnowledgeBase
+from graph.store import normalise_name
 from memory.fact_extract import RuleFactExtractor
 from memory.facts import FactMemory
 from memory.long_term import LongTermMemory
@@ -78,7 +79,9 @@ def _check_reads(memory: LongTermMemory, user: str, owned: set[str], texts: set[
     assert {e.text for e in memory.turns(user)} == texts
     facts = memory.memories(user)
     assert {f.user_id for f in facts} <= {user}
-    own_sentences = {f.describe() or f.text for f in facts}
+    kin = memory.facts.kin(user)
+    assert {normalise_name(f.object) for f in kin.values()} <= {normalise_name(f.object) for f in facts}
+    own_sentences = {f.describe(kin) or f.text for f in facts}
     assert {p.text for p in memory.pinned_facts(user, limit=50)} <= own_sentences
     # recall gives what the user said, never the assistant's reply
     said = {text.split("\nassistant: ")[0].removeprefix("user: ") for text in texts}

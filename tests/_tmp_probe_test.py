@@ -1,0 +1,131 @@
+"""Properties of FactMemory over random sequences of turns: at most one current value of a
+single-valued relation, replays change nothing, and nothing told is ever lost (ended, not deleted)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graph.sqlite_store import SQLiteGraphStore
+from graph.store import normalise_name
+from memory.fact_vocab import is_single_valued, normalise_relation
+from memory.facts import FactMemory, Triple
+
+START = datetime(2031, 3, 1, 9, 0, tzinfo=UTC)
+SUBJECTS = {"user": ["user", "I", "me"], "lin": ["Lin", "lin", " Lin "]}
+SINGLE = ["lives_in", "Lives In", "works_at", "favourite colour", "favorite color"]
+MULTI = ["likes", "dislikes", "speaks"]
+OBJECTS = ["Paris", "paris", "Oslo", "Rome", "ROME", "杭州"]
+_users = itertools.count()
+
+
+@dataclass(frozen=True)
+class Turn:
+    provenance: str
+    at: datetime
+    triples: tuple[Triple, ...]
+
+
+@st.composite
+def triples(draw) -> Triple:
+    subject = draw(st.sampled_from([s for spellings in SUBJECTS.values() for s in spellings]))
+    relation = draw(st.sampled_from(SINGLE + MULTI))
+    if draw(st.integers(0, 3)) == 0:
+        obj = draw(st.sampled_from([*OBJECTS, ""]))  # "": every value
+        return Triple(subject, "not_" + relation.replace(" ", "_"), obj)
+    return Triple(subject, relation, draw(st.sampled_from(OBJECTS)))
+
+
+@st.composite
+def scripts(draw) -> list[Turn]:
+    """Turns at increasing times, some back-dated, and replays of earlier turns (same id, same call)."""
+    turns: list[Turn] = []
+    hours = 0
+    for n in range(draw(st.integers(1, 14))):
+        if turns and draw(st.integers(0, 4)) == 0:
+            turns.append(draw(st.sampled_from(turns)))
+            continue
+        step = draw(st.integers(1, 24 * 40))
+        hours += -step // 2 if draw(st.integers(0, 4)) == 0 else step
+        told = tuple(draw(st.lists(triples(), min_size=1, max_size=3)))
+        turns.append(Turn(f"turn-{n}", START + timedelta(hours=hours), told))
+    return turns
+
+
+def canonical_subject(name: str) -> str:
+    key = normalise_name(name)
+    return next((canon for canon, spellings in SUBJECTS.items()
+                 if key in {normalise_name(s) for s in spellings}), key)
+
+
+def state(memory: FactMemory, user: str) -> list[tuple]:
+    return [(f.id, f.relation, f.object, f.strength, f.reinforcements, f.first_learned, f.last_reinforced,
+             f.valid_from, f.valid_to, f.provenance) for f in memory.facts(user, include_history=True)]
+
+
+@pytest.fixture(scope="module")
+def memory(tmp_path_factory):
+    graph = SQLiteGraphStore(tmp_path_factory.mktemp("facts") / "congming.db")
+    graph.open()
+    yield FactMemory(graph, clock=lambda: START + timedelta(days=400))
+    graph.close()
+
+
+def fresh_user() -> str:
+    return f"u{next(_users)}"
+
+
+def assert_one_current_value(memory: FactMemory, user: str) -> None:
+    seen: dict[tuple[str, str], str] = {}
+    for f in memory.facts(user):
+        assert f.valid_to is None
+        if is_single_valued(f.relation):
+            key = (canonical_subject(f.subject), f.relation)
+            assert key not in seen, f"two current values of {key}: {seen[key]!r} and {f.object!r}"
+            seen[key] = f.object
+
+
+@settings(max_examples=1500, deadline=None)
+@given(scripts())
+def test_never_two_current_values_of_a_single_valued_relation(memory, script):
+    user = fresh_user()
+    for turn in script:
+        memory.observe(user, turn.triples, provenance=turn.provenance, at=turn.at)
+        assert_one_current_value(memory, user)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(scripts())
+def test_replaying_a_turn_changes_nothing(memory, script):
+    user = fresh_user()
+    told: dict[str, Turn] = {}
+    for turn in script:
+        if turn.provenance in told and not any(t.relation.startswith("not_") for t in turn.triples):
+            before = state(memory, user)
+            assert memory.observe(user, turn.triples, provenance=turn.provenance, at=turn.at) == []
+            assert state(memory, user) == before
+        else:
+            memory.observe(user, turn.triples, provenance=turn.provenance, at=turn.at)
+            told[turn.provenance] = turn
+
+
+@settings(max_examples=1500, deadline=None)
+@given(scripts())
+def test_every_value_told_stays_in_history(memory, script):
+    user = fresh_user()
+    for turn in script:
+        memory.observe(user, turn.triples, provenance=turn.provenance, at=turn.at)
+    kept = {(canonical_subject(f.subject), f.relation, normalise_name(f.object))
+            for f in memory.facts(user, include_history=True)}
+    for t in (t for turn in script for t in turn.triples if not t.relation.startswith("not_")):
+        relation = normalise_relation(t.relation)
+        key = (canonical_subject(t.subject), relation, normalise_name(t.object))
+        assert key in kept
+        history = memory.history(user, t.subject, relation)
+        assert normalise_name(t.object) in {normalise_name(f.object) for f in history}
+        assert all(f.valid_to is None or f.valid_to >= f.valid_from for f in history)

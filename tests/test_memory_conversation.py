@@ -1,0 +1,125 @@
+"""Memory that follows the conversation: who "she" and "my sister" are across turns and from
+memory, superseded values kept out of the evidence, facts quoted as what the user told."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from graph.embedding import HashEmbedder
+from graph.knowledge import KnowledgeBase
+from memory.fact_extract import RuleFactExtractor
+from memory.fact_rules import Person
+from memory.fact_text import describe, kin_noun
+from memory.facts import FactMemory
+from memory.long_term import LongTermMemory
+
+U = "user"
+START = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def triples(text: str, context: tuple[str, ...] = (), people: tuple[Person, ...] = ()) -> set[tuple]:
+    return {(t.subject, t.relation, t.object)
+            for t in RuleFactExtractor().extract(text, context=context, people=people)}
+
+
+@pytest.mark.parametrize(("earlier", "said", "expected"), [
+    (("My daughter is called Philippa.",), "Her birthday is on 17 November.",
+     {("Philippa", "birthday", "17 November")}),
+    (("My sister Ilse lives in Tamsbury.",), "She works at Northfield Hospital.",
+     {("Ilse", "works_at", "Northfield Hospital")}),
+    # the person mentioned last wins, whatever the number of people
+    (("My sister Ilse lives in Tamsbury.", "My mother Ruth lives in Leeds."), "She is allergic to cats.",
+     {("Ruth", "allergic_to", "cats")}),
+    (("My brother Caspian lives in Wrenfield.",), "Caspian still lives in Wrenfield.",
+     {("Caspian", "lives_in", "Wrenfield")}),
+    (("My brother Caspian lives in Wrenfield.",), "My brother lives in Wrenfield.",
+     {("Caspian", "lives_in", "Wrenfield")}),
+    (("我儿子叫乐乐。",), "他的生日是3月14日。", {("乐乐", "birthday", "3月14日")}),
+    (("我妹妹林住在杭州。",), "她住在上海。", {("林", "lives_in", "上海")}),
+    (("我妹妹林住在杭州。",), "我妹妹住在上海。", {("林", "lives_in", "上海")}),
+])
+def test_references_resolve_across_turns(earlier, said, expected):
+    assert triples(said, earlier) == expected
+
+
+def test_earlier_messages_give_no_facts_of_their_own():
+    assert triples("She likes tea.", ("My sister Lin lives in Hangzhou.",)) == {("Lin", "likes", "tea")}
+
+
+def test_a_full_name_is_found_again_by_its_first_name():
+    assert triples("Marguerite is allergic to peanuts.", ("My colleague Marguerite Olawale lives in Leeds.",)) \
+        == {("Marguerite Olawale", "allergic_to", "peanuts")}
+
+
+def test_people_known_from_memory():
+    lin = Person("Lin", "has_sister", "f", named=True, known=True)
+    mia = Person("Mia", "has_daughter", "f", named=True, known=True)
+    # "my sister" is the sister memory knows; "she" only when one person fits
+    assert triples("My sister moved to Shanghai.", people=(lin,)) == {("Lin", "lives_in", "Shanghai")}
+    assert triples("她搬到上海了。", people=(lin,)) == {("Lin", "lives_in", "上海")}
+    assert triples("She moved to Shanghai.", people=(lin, mia)) == set()
+    # a person the conversation mentions comes before what memory knows
+    assert triples("She lives in Rome.", ("My daughter Mia is eight.",), people=(lin, mia)) \
+        == {("Mia", "lives_in", "Rome")}
+
+
+def test_kin_in_fact_sentences():
+    assert describe("Ilse", "lives_in", "Carrickfell", kin="sister") == "The user's sister Ilse lives in Carrickfell."
+    assert describe("祁晚晴", "works_as", "儿科医生", kin="室友") == "用户的室友祁晚晴的职业是儿科医生。"
+    assert kin_noun("has_sister", True, "我姐姐叫林") == "姐姐"
+    assert kin_noun("has_friend", False, "my best friend Tom") == "best friend"
+
+
+def test_a_note_is_quoted_cleanly():
+    assert describe(U, "said", "她搬到上海了。") == "用户说：“她搬到上海了。”"
+    assert describe(U, "said", "Call the plumber on Monday.") == "The user said: “Call the plumber on Monday.”"
+
+
+@pytest.fixture
+def memory(tmp_path: Path):
+    kb = KnowledgeBase(tmp_path / "memory", HashEmbedder())
+    facts = FactMemory(kb.graph, clock=lambda: START + timedelta(days=1))
+    memory = LongTermMemory(kb, facts, RuleFactExtractor(), owns_kb=True, clock=lambda: START).open(worker=False)
+    yield memory
+    memory.close()
+
+
+def tell(memory: LongTermMemory, user: str, session: str, said: list[str]) -> None:
+    for i, text in enumerate(said):
+        memory.schedule_turn(user, session, text, "Noted.", turn_id=f"t{i}", at=START + timedelta(hours=i),
+                             earlier=said[:i])
+    assert memory.drain(timeout=60)
+
+
+def current(memory: LongTermMemory, user: str) -> set[tuple]:
+    return {(f.subject, f.relation, f.object) for f in memory.memories(user)}
+
+
+def test_chat_turns_change_facts_like_remember(memory):
+    tell(memory, "ann", "s1", ["My sister Ilse lives in Tamsbury.", "She works as a pharmacist.",
+                               "Ilse moved to Carrickfell last month."])
+    facts = current(memory, "ann")
+    assert ("Ilse", "lives_in", "Carrickfell") in facts and ("Ilse", "lives_in", "Tamsbury") not in facts
+    assert ("Ilse", "works_as", "pharmacist") in facts
+    ended = [f for f in memory.facts.facts("ann", include_history=True) if not f.current]
+    assert [(f.subject, f.object) for f in ended] == [("Ilse", "Tamsbury")]
+
+
+def test_a_new_session_knows_who_my_sister_is(memory):
+    tell(memory, "ann", "s1", ["My sister Lin lives in Hangzhou."])
+    tell(memory, "ann", "s2", ["她搬到上海了。"])
+    assert ("Lin", "lives_in", "上海") in current(memory, "ann")
+    assert memory.remember("ann", "My sister now works at Alibaba.")[0].subject == "Lin"
+
+
+def test_superseded_values_are_not_evidence_for_now(memory):
+    tell(memory, "ann", "s1", ["My sister Ilse lives in Tamsbury.", "Ilse moved to Carrickfell."])
+    now = memory.recall("ann", "Where does my sister live now?", k=5)
+    assert all("Tamsbury" not in p.text for p in now)
+    assert now[0].kind == "fact" and now[0].text == "The user's sister Ilse lives in Carrickfell."
+    assert any("Carrickfell" in p.text for p in now if p.kind == "turn")
+    before = memory.recall("ann", "Where did my sister live before?", k=5)
+    assert any("Tamsbury" in p.text for p in before)  # history stays queryable
