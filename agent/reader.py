@@ -68,10 +68,11 @@ class Reading:
     evidence: tuple[Passage, ...] = ()  # the numbered evidence (more than given after a second hop)
     link: str = ""  # the sentence that led to the answer's passage (a second hop), verbatim
     link_passage: int = 0  # its 1-based number
+    more: tuple[int, ...] = ()  # further passages the answer quotes (several values told)
 
     @property
     def cited(self) -> tuple[int, ...]:
-        return tuple(dict.fromkeys(n for n in (self.link_passage, self.passage) if n))
+        return tuple(dict.fromkeys(n for n in (self.link_passage, self.passage, *self.more) if n))
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,20 @@ class Reader:
         if best is not None:
             return self._reading(question, best, evidence)
         return self._read_across(question, evidence, retrieve)
+
+    @staticmethod
+    def from_told(question_text: str, told: Sequence[Passage], values: Sequence[str]) -> Reading:
+        """The answer to a question about something the user told: ``values`` from the facts
+        ``told`` (each passage: the fact, then the user's own words), quoted as told."""
+        language = analyse(question_text).language
+        short = ("、" if language == "zh" else ", ").join(dict.fromkeys(values))
+        quoted = [p.text.split("\n")[-1] for p in told]
+        numbered = enumerate(zip(told, quoted, strict=True), start=1)
+        lines = [_quote(language, p, said, n) for n, (p, said) in numbered]
+        lead = f"{short}[1]。" if language == "zh" else f"{short} [1]"
+        trace = f"answered from what you told me: {'; '.join(p.text.split(chr(10))[0] for p in told)}"
+        return Reading("\n".join([lead, *lines]), short, quoted[0], 1, 1.0, trace, tuple(told),
+                       more=tuple(range(2, len(told) + 1)))
 
     def _best(self, question: Question, evidence: Sequence[Passage], *,
               skip: str = "") -> _Candidate | None:

@@ -38,7 +38,7 @@ from agent.language import detect_language, follow_up_query, message_kind
 from agent.llm.base import LLM, ChatMessage, GenerationOptions
 from agent.options import DEFAULT_OPTIONS, TurnOptions
 from agent.prompting import PromptSet, load_prompts
-from agent.reader import Reader
+from agent.reader import Reader, Reading
 from agent.reasoning import ReasoningSplitter
 from agent.sessions import Sessions
 from agent.settings import Settings
@@ -167,8 +167,12 @@ class TurnRunner:
         if question and author == "reader":  # what is relevant is what the reader used
             search = None if given is not None else (
                 lambda query: self.gather(query, user_id, ()).evidence)  # a second hop's search
+            told = await asyncio.to_thread(self._told, text, user_id) if given is None else None
+            if told is not None:  # asked for something the user told: the facts come first
+                gathered = replace(gathered, evidence=told.evidence + gathered.evidence)
             evidence = gathered.evidence + _as_evidence(gathered.facts)
-            reading, verification = await asyncio.to_thread(self._reading, text, lookup, evidence, search)
+            reading, verification = await asyncio.to_thread(self._reading, text, lookup, evidence, search,
+                                                            told)
             used = reading.cited if reading is not None else ()
             relevant = tuple(n - 1 for n in used if n <= len(gathered.evidence))
         else:
@@ -251,10 +255,25 @@ class TurnRunner:
                            verification=verification, user_id=turn.user_id, session_id=turn.session_id,
                            turn_id=turn.id, tokens=0, seconds=0.0, notes=turn.notes)
 
+    def _told(self, text: str, user_id: str) -> Reading | None:
+        """The answer from the user's current facts, when the question asks for one of them."""
+        if self.memory is None or self.reader is None:
+            return None
+        passages, values = self.memory.told_answer(user_id, text)
+        return self.reader.from_told(text, passages, values) if passages else None
+
     def _reading(self, text: str, lookup: str, evidence: tuple[Passage, ...],
-                 search: Callable[[str], Sequence[Passage]] | None) -> tuple[Any, Any]:
+                 search: Callable[[str], Sequence[Passage]] | None,
+                 told: Reading | None = None) -> tuple[Any, Any]:
         """The reader's answer, if the check passes it: the short answer with its sentence must be
-        supported by the evidence and carry the question's focus."""
+        supported by the evidence and carry the question's focus. ``told``: the answer from the
+        user's facts, checked the same way against them."""
+        if told is not None:
+            checked = replace(told.evidence[0], text="\n".join(p.text for p in told.evidence))
+            verification = self.verifier.verify(f"{told.short}. {told.sentence}", (checked,), question=text)
+            if verification.grounded:
+                return replace(told, evidence=evidence), verification
+            log.info("answer from facts failed the check: %s", told.short)
         reading = self.reader.read(text, evidence, search) if evidence else None
         if reading is None and lookup != text and evidence:
             reading = self.reader.read(lookup, evidence, search)

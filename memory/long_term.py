@@ -23,6 +23,7 @@ from graph.store import normalise_name
 from graph.types import stable_id
 from memory.consolidator import Consolidator
 from memory.episodic import Episode, EpisodicMemory, episode_id, passage_of
+from memory.fact_question import asked_fact
 from memory.fact_text import NOTE
 from memory.parts import Passage, PinnedFact
 from memory.queue import Job, MemoryQueue
@@ -191,6 +192,27 @@ class LongTermMemory:
                 for turn in f.provenance:
                     stale.setdefault(turn, set()).add(normalise_name(f.object))
         return stale
+
+    def told_answer(self, user_id: str, question: str) -> tuple[list[Passage], list[str]]:
+        """When ``question`` asks for something the user told (``memory.fact_question``): the
+        current facts that answer it as passages (the fact, then the user's own words) and
+        their values; else two empty lists."""
+        if self.facts is None or not question.strip():
+            return [], []
+        live = [f for f in self.facts.facts(user_id) if f.strength >= self.facts.min_strength]
+        kin = self.facts.kin(user_id)
+        asked = asked_fact(question, list(dict.fromkeys(f.subject for f in live)),
+                           {f.object: f.relation for f in kin.values()})
+        if asked is None:
+            return [], []
+        found = [f for f in live if f.subject == asked.subject and f.relation == asked.relation]
+        passages = []
+        for f in found:
+            described = f.describe(kin)
+            said = f.text if f.text and normalise_name(f.object) in normalise_name(f.text) else ""
+            text = f"{described}\n{said}" if said and said != described else described
+            passages.append(Passage(text, "memory", f.id, at=f.last_reinforced, kind="fact"))
+        return passages, [f.object for f in found]
 
     def pinned_facts(self, user_id: str, *, limit: int = 8) -> list[PinnedFact]:
         """The user's strongest current facts, for the top of every prompt."""

@@ -28,3 +28,22 @@ def test_the_default_install_answers_with_citations_and_declines(settings):
     assert manager.answer.startswith("韩明远[") and manager.citations
     assert unknown.abstained and "don't know" in unknown.answer
     assert told.answer == "Noted. I'll remember: “My sister Lin lives in Hangzhou.”"
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_the_default_install_follows_a_change_told_in_chat(settings):
+    with Agent(settings) as agent:
+        for said in ("My sister Lin lives in Hangzhou.", "She works as a nurse.", "Lin moved to Shanghai."):
+            agent.chat(said, user_id="ann", session_id="told")
+        for said in ("我表哥骆星河住在青枫市。", "他上个月搬到了云汐市。"):
+            agent.chat(said, user_id="ann", session_id="告诉")
+        assert agent.memory.drain(timeout=120)
+        where = agent.chat("Where does my sister live now?", user_id="ann", session_id="asked")
+        cousin = agent.chat("我表哥住在哪里？", user_id="ann", session_id="问")
+        history = [(f.object, f.current) for f in agent.memory.facts.history("ann", "Lin", "lives_in")]
+    assert where.action == "read" and where.answer.startswith("Shanghai [")
+    assert "Hangzhou" not in where.answer and where.citations[0].passage.kind in ("fact", "turn")
+    assert "What you told me on" in where.answer
+    assert cousin.answer.startswith("云汐市[") and "青枫市" not in cousin.answer
+    assert history == [("Shanghai", True), ("Hangzhou", False)]

@@ -11,10 +11,12 @@ import pytest
 from graph.embedding import HashEmbedder
 from graph.knowledge import KnowledgeBase
 from memory.fact_extract import RuleFactExtractor
+from memory.fact_question import FactQuestion, asked_fact
 from memory.fact_rules import Person
 from memory.fact_text import describe, kin_noun
 from memory.facts import FactMemory
 from memory.long_term import LongTermMemory
+from tests.turn_support import make_agent
 
 U = "user"
 START = datetime(2030, 1, 1, tzinfo=UTC)
@@ -123,3 +125,62 @@ def test_superseded_values_are_not_evidence_for_now(memory):
     assert any("Carrickfell" in p.text for p in now if p.kind == "turn")
     before = memory.recall("ann", "Where did my sister live before?", k=5)
     assert any("Tamsbury" in p.text for p in before)  # history stays queryable
+
+
+SUBJECTS = ["user", "Lin", "Marguerite Olawale", "祁晚晴", "用户的外婆", "乐乐"]
+KIN = {"Lin": "has_sister", "乐乐": "has_son", "Marguerite Olawale": "has_colleague"}
+
+
+@pytest.mark.parametrize(("question", "subject", "relation"), [
+    ("Where does my sister live now?", "Lin", "lives_in"),
+    ("Which town does my sister live in?", "Lin", "lives_in"),
+    ("What is Marguerite allergic to?", "Marguerite Olawale", "allergic_to"),
+    ("What's my favourite food?", "user", "favourite_food"),
+    ("Where do I work?", "user", "works_at"),
+    ("What does Lin do for a living?", "Lin", "works_as"),
+    ("Who is my sister?", "user", "has_sister"),
+    ("What's my sister's name?", "user", "has_sister"),
+    ("我现在住在哪里？", "user", "lives_in"),
+    ("我最喜欢吃什么水果？", "user", "favourite_fruit"),
+    ("祁晚晴是做什么工作的？", "祁晚晴", "works_as"),
+    ("乐乐的生日是哪天？", "乐乐", "birthday"),
+    ("我儿子几岁了？", "乐乐", "age"),
+    ("我外婆住在哪里？", "用户的外婆", "lives_in"),
+])
+def test_the_fact_a_question_asks_for(question, subject, relation):
+    assert asked_fact(question, SUBJECTS, KIN) == FactQuestion(subject, relation)
+
+
+@pytest.mark.parametrize("question", [
+    "When was Bluefin Robotics founded?",  # nobody the user told about
+    "Where does my brother live?",  # no brother known
+    "Tell me about Lin.",  # no relation asked
+    "Does Lin or Marguerite live in Paris?",  # two people
+])
+def test_questions_that_ask_for_no_told_fact(question):
+    assert asked_fact(question, SUBJECTS, KIN) is None
+
+
+def test_a_told_answer_is_the_current_value_in_the_users_words(memory):
+    tell(memory, "ann", "s1", ["My sister Ilse lives in Tamsbury.", "Ilse moved to Carrickfell last month."])
+    passages, values = memory.told_answer("ann", "Where does my sister live now?")
+    assert values == ["Carrickfell"]
+    assert passages[0].text == "The user's sister Ilse lives in Carrickfell.\nIlse moved to Carrickfell last month."
+    assert memory.told_answer("ann", "Where does my sister work?") == ([], [])
+    assert memory.told_answer("bob", "Where does my sister live now?") == ([], [])  # scoped to the user
+
+
+def test_the_agent_answers_from_what_was_told_in_chat_never_the_old_value(settings):
+    agent, _ = make_agent(settings, answerer="reader")
+    with agent:
+        for said in ("My sister Lin lives in Hangzhou.", "She works as a nurse.", "Lin moved to Shanghai."):
+            agent.chat(said, user_id="ann", session_id="told")
+        assert agent.memory.drain(timeout=60)
+        where = agent.chat("Where does my sister live now?", user_id="ann", session_id="asked")
+        job = agent.chat("What is my sister's job?", user_id="ann", session_id="asked2")
+        other = agent.chat("Where does my sister live now?", user_id="bob", session_id="asked")
+    assert where.action == "read" and where.answer.startswith("Shanghai [1]") and "Hangzhou" not in where.answer
+    assert where.citations[0].passage.kind == "fact"
+    assert "What you told me on" in where.answer and "“Lin moved to Shanghai.”" in where.answer
+    assert job.answer.startswith("nurse [1]")
+    assert other.action != "read" and "Shanghai" not in other.answer
