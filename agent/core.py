@@ -266,9 +266,10 @@ class Agent:
         """Remember a fact the user states, now (not after a chat turn); the facts it gave."""
         return self._long_term().remember(user_id, text)
 
-    def memories(self, *, user_id: str = DEFAULT_USER_ID) -> list[Any]:
-        """What is remembered about the user: current facts, strongest first."""
-        return self._long_term().memories(user_id)
+    def memories(self, *, user_id: str = DEFAULT_USER_ID, history: bool = False) -> list[Any]:
+        """What is remembered about the user: current facts, strongest first; with ``history``
+        the values that no longer hold follow (``valid_from``..``valid_to``), newest first."""
+        return self._long_term().memories(user_id, history=history)
 
     def forget(self, fact_id: str | None = None, *, user_id: str = DEFAULT_USER_ID,
                everything: bool = False) -> bool | int:

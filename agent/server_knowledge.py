@@ -99,8 +99,11 @@ def build_knowledge_router(max_upload_bytes: int) -> APIRouter:
 
 def _memory_routes(router: APIRouter) -> None:
     @router.get("/memories", response_model=MemoryList, summary="What congming remembers about the user")
-    async def memories(caller: CallerDep, agent: AgentDep, user: UserQuery = None) -> MemoryList:
-        facts = await asyncio.to_thread(agent.memories, user_id=caller.user_for(user))
+    async def memories(caller: CallerDep, agent: AgentDep, user: UserQuery = None,
+                       history: bool = Query(False, description="Also the values that no longer hold "
+                                                                "(valid_to set), after the current ones.")
+                       ) -> MemoryList:
+        facts = await asyncio.to_thread(agent.memories, user_id=caller.user_for(user), history=history)
         return MemoryList(data=[MemoryOut.model_validate(fact) for fact in facts])
 
     @router.post("/memories", response_model=MemoryList, summary="Tell congming a fact to remember, now")

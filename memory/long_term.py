@@ -222,9 +222,9 @@ class LongTermMemory:
         kin = self.facts.kin(user_id)
         return [PinnedFact(f.describe(kin) or f.text, f.strength) for f in strong[:limit]]
 
-    def memories(self, user_id: str) -> list[Fact]:
-        """The user's current facts, strongest first."""
-        return [] if self.facts is None else self.facts.facts(user_id)
+    def memories(self, user_id: str, *, history: bool = False) -> list[Fact]:
+        """The user's current facts, strongest first; with ``history`` the ended ones follow."""
+        return [] if self.facts is None else self.facts.facts(user_id, include_history=history)
 
     def turns(self, user_id: str, *, session_id: str | None = None,
               limit: int | None = None) -> list[Episode]:

@@ -379,6 +379,16 @@ def test_memories_are_told_listed_and_forgotten_per_user(serve):
     assert client.get("/v1/memories", headers=auth(KEY_ALICE)).json()["data"] == []
 
 
+def test_memories_with_history_list_the_values_that_no_longer_hold(serve):
+    client, _ = serve()
+    client.post("/v1/memories", json={"text": "I live in Hangzhou."}, headers=auth(KEY_ALICE))
+    client.post("/v1/memories", json={"text": "I moved to Oslo."}, headers=auth(KEY_ALICE))
+    now = client.get("/v1/memories", headers=auth(KEY_ALICE)).json()["data"]
+    assert [(f["object"], f["valid_to"]) for f in now] == [("Oslo", None)]
+    every = client.get("/v1/memories", params={"history": "true"}, headers=auth(KEY_ALICE)).json()["data"]
+    assert [f["object"] for f in every] == ["Oslo", "Hangzhou"] and every[1]["valid_to"]
+
+
 def test_forgetting_everything_needs_confirmation_and_touches_one_user(serve):
     client, _ = serve()
     client.post("/v1/memories", json={"text": "I live in Hangzhou."}, headers=auth(KEY_ALICE))

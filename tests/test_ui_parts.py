@@ -281,7 +281,7 @@ def test_what_is_remembered_is_listed_and_forget_finds_facts_by_words_or_id():
 
     def fact(fact_id, sentence, strength, ended=None):
         return SimpleNamespace(id=fact_id, text=sentence, strength=strength, valid_to=ended,
-                               describe=lambda: sentence)
+                               valid_from=datetime(2026, 1, 5), describe=lambda: sentence)
 
     facts = [fact("fact-1", "The user lives in Hangzhou.", 0.75),
              fact("fact-2", "The user likes *green* tea.", 0.5, datetime(2026, 3, 1))]
@@ -289,7 +289,7 @@ def test_what_is_remembered_is_listed_and_forget_finds_facts_by_words_or_id():
     assert shown.splitlines() == ["What I remember about you:", "",
                                   "- The user lives in Hangzhou. _(strength 75%)_",
                                   "- The user likes \\*green\\* tea. "
-                                  "_(strength 50%, no longer true since 2026-03-01)_"]
+                                  "_(held 2026-01-05 – 2026-03-01, no longer true)_"]
     assert memories_markdown([], ZH) == "我还不记得关于你的任何事。"
     assert [f.id for f in matching_facts(facts, "hangzhou")] == ["fact-1"]
     assert [f.id for f in matching_facts(facts, "fact-2")] == ["fact-2"]

@@ -34,7 +34,8 @@ def memories_markdown(facts: list[Any], text: UIText) -> str:
         detail = [text("memory_strength", strength=float(getattr(fact, "strength", 1.0)))]
         ended = getattr(fact, "valid_to", None)
         if isinstance(ended, datetime):
-            detail.append(text("memory_ended", at=ended.strftime("%Y-%m-%d")))
+            began = getattr(fact, "valid_from", None) or ended
+            detail = [text("memory_span", start=f"{began:%Y-%m-%d}", end=f"{ended:%Y-%m-%d}")]
         lines.append(f"- {md_escape(fact_sentence(fact))} _({', '.join(detail)})_")
     if len(facts) > SHOWN_FACTS:
         lines.append(f"- … (+{len(facts) - SHOWN_FACTS})")
@@ -66,11 +67,12 @@ def forget_actions(facts: list[Any], text: UIText) -> list[cl.Action]:
 
 async def show_memories(agent: Agent, user_id: str, text: UIText) -> None:
     try:
-        facts = list(await asyncio.to_thread(agent.memories, user_id=user_id))
+        facts = list(await asyncio.to_thread(agent.memories, user_id=user_id, history=True))
     except CongmingError as exc:
         await cl.ErrorMessage(content=text("memory_unavailable", error=exc)).send()
         return
-    await cl.Message(content=memories_markdown(facts, text), actions=forget_actions(facts, text)).send()
+    current = [f for f in facts if getattr(f, "valid_to", None) is None]
+    await cl.Message(content=memories_markdown(facts, text), actions=forget_actions(current, text)).send()
 
 
 async def remember(agent: Agent, user_id: str, what: str, text: UIText) -> None:
@@ -92,7 +94,7 @@ async def forget(agent: Agent, user_id: str, what: str, text: UIText) -> None:
         await confirm_forget_all(agent, user_id, text)
         return
     try:
-        facts = list(await asyncio.to_thread(agent.memories, user_id=user_id))
+        facts = list(await asyncio.to_thread(agent.memories, user_id=user_id, history=True))
         chosen = matching_facts(facts, what)
         for fact in chosen:
             await asyncio.to_thread(agent.forget, fact.id, user_id=user_id)
