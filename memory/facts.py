@@ -169,11 +169,11 @@ class FactMemory:
         main: FactChange | None = None
         if current is not None and provenance in current.provenance:
             fact = self._to_fact(current)  # a replay: already applied
+        elif any(provenance in r.provenance for r in same):
+            return []  # a replay of a turn whose fact has ended (or been told again) since
         elif current is not None:
             fact = self._reinforce(user_id, current, t, provenance, when)
             main = FactChange("reinforced", fact, self._to_fact(current))
-        elif any(provenance in r.provenance for r in same):
-            return []  # a replay of a turn whose fact has been superseded since
         else:
             fact = self._create(user_id, t, sid, oid, provenance, when, known, same)
             main = FactChange("new", fact)
@@ -188,9 +188,12 @@ class FactMemory:
         if any(r.id == rid for r in same):  # told before, ended since: a new episode
             rid = stable_id("fact", user_id, sid, t.relation, oid, when.isoformat(), provenance)
         # told late (a replayed or back-dated turn): a newer current value keeps precedence
-        later = [r.valid_from for r in known if r.type == t.relation and r.valid_to is None
-                 and r.valid_from is not None and r.valid_from > when]
-        valid_to = min(later) if later and is_single_valued(t.relation) else None
+        opposite = OPPOSITES.get(t.relation)
+        later = [r.valid_from for r in known if r.valid_to is None and r.valid_from is not None
+                 and r.valid_from > when and (
+                     (r.type == t.relation and is_single_valued(t.relation))
+                     or (r.type == opposite and self._object_key(r) == normalise_name(t.object)))]
+        valid_to = min(later) if later else None
         stamp = when.isoformat()
         relation = Relation(
             id=rid, user_id=user_id, source_id=sid, target_id=oid, type=t.relation,
@@ -233,7 +236,7 @@ class FactMemory:
         changes = []
         for r in self._known(user_id, self._entity_id(user_id, t.subject), [relation]):
             if (r.valid_to is None and (not key or self._object_key(r) == key)
-                    and not (r.valid_from and r.valid_from > when)
+                    and not (r.valid_from and r.valid_from >= when)
                     and self.graph.invalidate_relation(user_id, r.id, at=when)):
                 changes.append(FactChange("retracted", self._to_fact(replace(r, valid_to=when))))
         return changes

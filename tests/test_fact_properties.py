@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from graph.sqlite_store import SQLiteGraphStore
@@ -99,19 +99,55 @@ def test_never_two_current_values_of_a_single_valued_relation(memory, script):
         assert_one_current_value(memory, user)
 
 
+def replay_changes_nothing(memory: FactMemory, user: str, turn: Turn) -> None:
+    before = state(memory, user)
+    assert memory.observe(user, turn.triples, provenance=turn.provenance, at=turn.at) == []
+    assert state(memory, user) == before
+
+
 @settings(max_examples=80, deadline=None)
 @given(scripts())
-def test_replaying_a_turn_changes_nothing(memory, script):
+def test_replaying_a_turn_right_away_changes_nothing(memory, script):
+    """A crash after the facts were written and before the job was marked done. Turns with a
+    retraction are left to the xfail test below."""
     user = fresh_user()
-    told: dict[str, Turn] = {}
+    told: set[str] = set()
+    for turn in (t for t in script if t.provenance not in told):
+        memory.observe(user, turn.triples, provenance=turn.provenance, at=turn.at)
+        told.add(turn.provenance)
+        if not any(t.relation.startswith("not_") for t in turn.triples):
+            replay_changes_nothing(memory, user, turn)
+
+
+def _turn(provenance: str, hours: int, *told: tuple[str, str]) -> Turn:
+    return Turn(provenance, START + timedelta(hours=hours), tuple(Triple("user", r, o) for r, o in told))
+
+
+SPEAKS = _turn("turn-0", 0, ("speaks", "French"))
+MOVED = _turn("turn-1", 24, ("not_lives_in", ""), ("lives_in", "Berlin"))
+LEFT = _turn("turn-0", 0, ("not_lives_in", "Paris"))
+
+
+@pytest.mark.xfail(strict=True, reason="memory/facts.py keeps no record of retractions, so a retraction "
+                   "replayed after a back-dated value of the same fact was told since ends that value again "
+                   "(the last example)")
+@settings(max_examples=80, deadline=None)
+@given(script=scripts())
+@example(script=[_turn("turn-0", 0, ("lives_in", "Paris")), MOVED, MOVED])
+@example(script=[SPEAKS, _turn("turn-1", 24, ("not_speaks", "French")),
+                 _turn("turn-2", 48, ("speaks", "French")), SPEAKS])
+@example(script=[LEFT, _turn("turn-1", -1, ("lives_in", "Paris")), LEFT])
+def test_replaying_a_turn_changes_nothing(memory, script):
+    """Also a job retried after later ones (the queue's backoff): its turn may be older than
+    what is stored."""
+    user = fresh_user()
+    told: set[str] = set()
     for turn in script:
         if turn.provenance in told:
-            before = state(memory, user)
-            assert memory.observe(user, turn.triples, provenance=turn.provenance, at=turn.at) == []
-            assert state(memory, user) == before
+            replay_changes_nothing(memory, user, turn)
         else:
             memory.observe(user, turn.triples, provenance=turn.provenance, at=turn.at)
-            told[turn.provenance] = turn
+            told.add(turn.provenance)
 
 
 @settings(max_examples=80, deadline=None)
@@ -129,3 +165,10 @@ def test_every_value_told_stays_in_history(memory, script):
         history = memory.history(user, t.subject, relation)
         assert normalise_name(t.object) in {normalise_name(f.object) for f in history}
         assert all(f.valid_to is None or f.valid_to >= f.valid_from for f in history)
+
+
+def test_a_back_dated_opposite_does_not_leave_both_current(memory):
+    user = fresh_user()
+    memory.observe(user, [Triple("user", "likes", "tea")], provenance="t1", at=START + timedelta(days=2))
+    memory.observe(user, [Triple("user", "dislikes", "tea")], provenance="t2", at=START + timedelta(days=1))
+    assert [f.relation for f in memory.facts(user)] == ["likes"]
