@@ -66,7 +66,7 @@ CHINESE = {
     "我在医院当护士": [(U, "works_at", "医院"), (U, "works_as", "护士")],
     "我是一名医生": [(U, "works_as", "医生")],
     "我喜欢猫和狗": [(U, "likes", "猫"), (U, "likes", "狗")],
-    "我很喜欢吃火锅": [(U, "likes", "吃火锅")],
+    "我很喜欢吃火锅": [(U, "likes", "火锅")],  # after 喜欢/爱, 吃 and 喝 go: the food is what is liked
     "我讨厌香菜": [(U, "dislikes", "香菜")],
     "我不喜欢咖啡了": [(U, "not_likes", "咖啡")],
     "我不再住在北京了": [(U, "not_lives_in", "北京")],
@@ -87,7 +87,7 @@ CHINESE = {
 }
 NOTHING = [
     "Where do I live?", "Do you like cats?", "What is the capital of France?", "I used to live in Paris.",
-    "We live in Berlin.", "Alice lives in Paris.", "I like", "我叫了外卖", "我们住在北京", "你喜欢猫吗？", "",
+    "We live in Berlin.", "I like", "我叫了外卖", "我们住在北京", "你喜欢猫吗？", "",
 ]
 
 

@@ -52,8 +52,9 @@ def test_earlier_messages_give_no_facts_of_their_own():
 
 
 def test_a_full_name_is_found_again_by_its_first_name():
-    assert triples("Marguerite is allergic to peanuts.", ("My colleague Marguerite Olawale lives in Leeds.",)) \
-        == {("Marguerite Olawale", "allergic_to", "peanuts")}
+    earlier = ("My colleague Marguerite Olawale lives in Leeds.",)
+    assert triples("Marguerite is allergic to peanuts.", earlier) == {
+        ("Marguerite Olawale", "allergic_to", "peanuts")}
 
 
 def test_people_known_from_memory():
@@ -69,7 +70,8 @@ def test_people_known_from_memory():
 
 
 def test_kin_in_fact_sentences():
-    assert describe("Ilse", "lives_in", "Carrickfell", kin="sister") == "The user's sister Ilse lives in Carrickfell."
+    assert describe("Ilse", "lives_in", "Carrickfell", kin="sister") == \
+        "The user's sister Ilse lives in Carrickfell."
     assert describe("祁晚晴", "works_as", "儿科医生", kin="室友") == "用户的室友祁晚晴的职业是儿科医生。"
     assert kin_noun("has_sister", True, "我姐姐叫林") == "姐姐"
     assert kin_noun("has_friend", False, "my best friend Tom") == "best friend"
@@ -77,14 +79,15 @@ def test_kin_in_fact_sentences():
 
 def test_a_note_is_quoted_cleanly():
     assert describe(U, "said", "她搬到上海了。") == "用户说：“她搬到上海了。”"
-    assert describe(U, "said", "Call the plumber on Monday.") == "The user said: “Call the plumber on Monday.”"
+    assert describe(U, "said", "Call the plumber.") == "The user said: “Call the plumber.”"
 
 
 @pytest.fixture
 def memory(tmp_path: Path):
     kb = KnowledgeBase(tmp_path / "memory", HashEmbedder())
     facts = FactMemory(kb.graph, clock=lambda: START + timedelta(days=1))
-    memory = LongTermMemory(kb, facts, RuleFactExtractor(), owns_kb=True, clock=lambda: START).open(worker=False)
+    memory = LongTermMemory(kb, facts, RuleFactExtractor(), owns_kb=True, clock=lambda: START)
+    memory.open(worker=False)
     yield memory
     memory.close()
 
@@ -165,7 +168,8 @@ def test_a_told_answer_is_the_current_value_in_the_users_words(memory):
     tell(memory, "ann", "s1", ["My sister Ilse lives in Tamsbury.", "Ilse moved to Carrickfell last month."])
     passages, values = memory.told_answer("ann", "Where does my sister live now?")
     assert values == ["Carrickfell"]
-    assert passages[0].text == "The user's sister Ilse lives in Carrickfell.\nIlse moved to Carrickfell last month."
+    assert passages[0].text.splitlines() == ["The user's sister Ilse lives in Carrickfell.",
+                                             "Ilse moved to Carrickfell last month."]
     assert memory.told_answer("ann", "Where does my sister work?") == ([], [])
     assert memory.told_answer("bob", "Where does my sister live now?") == ([], [])  # scoped to the user
 
@@ -179,7 +183,8 @@ def test_the_agent_answers_from_what_was_told_in_chat_never_the_old_value(settin
         where = agent.chat("Where does my sister live now?", user_id="ann", session_id="asked")
         job = agent.chat("What is my sister's job?", user_id="ann", session_id="asked2")
         other = agent.chat("Where does my sister live now?", user_id="bob", session_id="asked")
-    assert where.action == "read" and where.answer.startswith("Shanghai [1]") and "Hangzhou" not in where.answer
+    assert where.action == "read" and where.answer.startswith("Shanghai [1]")
+    assert "Hangzhou" not in where.answer
     assert where.citations[0].passage.kind == "fact"
     assert "What you told me on" in where.answer and "“Lin moved to Shanghai.”" in where.answer
     assert job.answer.startswith("nurse [1]")
