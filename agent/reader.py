@@ -123,7 +123,7 @@ class Reader:
         short = ("、" if language == "zh" else ", ").join(dict.fromkeys(values))
         quoted = [p.text.split("\n")[-1] for p in told]
         numbered = enumerate(zip(told, quoted, strict=True), start=1)
-        lines = [_quote(language, p, said, n) for n, (p, said) in numbered]
+        lines = [quote(language, p, said, n) for n, (p, said) in numbered]
         lead = f"{short}[1]。" if language == "zh" else f"{short} [1]"
         trace = f"answered from what you told me: {'; '.join(p.text.split(chr(10))[0] for p in told)}"
         return Reading("\n".join([lead, *lines]), short, quoted[0], 1, 1.0, trace, tuple(told),
@@ -260,7 +260,7 @@ class Reader:
         number = best.passage + 1
         quotes = [(bridge.passage + 1, bridge.sentence)] if bridge is not None else []
         quotes.append((number, best.sentence))
-        lines = [_quote(question.language, evidence[n - 1], sentence, n) for n, sentence in quotes]
+        lines = [quote(question.language, evidence[n - 1], sentence, n) for n, sentence in quotes]
         if short:
             lead = f"{short}[{number}]。" if question.language == "zh" else f"{short} [{number}]"
             lines.insert(0, lead)
@@ -292,7 +292,7 @@ class Reader:
                 and best_span(question, best.sentence, best.found) is None)
 
 
-def _quote(language: str, passage: Passage, sentence: str, number: int) -> str:
+def quote(language: str, passage: Passage, sentence: str, number: int) -> str:
     """The supporting sentence, quoted with where it comes from; what the user said in chat is
     "what you told me on <date>"."""
     if len(sentence) > 280:

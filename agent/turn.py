@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from agent.compare import read_comparison
 from agent.compute import compute_answer
 from agent.degenerate import degenerate
 from agent.errors import CongmingError, InputError
@@ -274,7 +275,8 @@ class TurnRunner:
             if verification.grounded:
                 return replace(told, evidence=evidence), verification
             log.info("answer from facts failed the check: %s", told.short)
-        reading = self.reader.read(text, evidence, search) if evidence else None
+        reading = (read_comparison(self.reader, text, evidence, search)
+                   or self.reader.read(text, evidence, search)) if evidence else None
         if reading is None and lookup != text and evidence:
             reading = self.reader.read(lookup, evidence, search)
         if reading is None:

@@ -149,7 +149,9 @@ def run_hotpotqa(run: Run, data: Path, args: argparse.Namespace) -> None:
         run.agent.ingest_text("".join(corpus[title]), source=title, title=title, user_id=HOTPOT_USER)
     run.notes.append(f"hotpotqa: {len(corpus)} passages ingested in {time.perf_counter() - started:.0f} s; "
                      "a yes/no gold answer must be the reply's first word")
-    questions = json.loads((folder / "hotpotqa_train.json").read_text(encoding="utf-8"))[:args.limit]
+    every = json.loads((folder / "hotpotqa_train.json").read_text(encoding="utf-8"))
+    questions = [q for i, q in enumerate(every)
+                 if args.split == "all" or ("dev" if i % 2 == 0 else "test") == args.split][:args.limit]
     for q in run.each("hotpotqa questions", questions):
         match = yes_no_match if q["answer"].lower() in ("yes", "no") else contains_answer
         item = {"set": "hotpotqa", "id": q["_id"], "lang": "en", "kind": q["type"], "question": q["question"],
@@ -249,8 +251,8 @@ def side_by_side(runs: Sequence[Run]) -> str:
 
 
 def inputs_line(data: Path, args: argparse.Namespace, llm: dict[str, Any]) -> str:
-    split = (f"userdocs split {args.split} (questions: dev = odd ids, test = even); "
-             if "userdocs" in args.sets else "")
+    split = (f"split {args.split} (userdocs questions: dev = odd ids, test = even; HotpotQA: dev = odd "
+             f"positions, test = even); " if {"userdocs", "hotpotqa"} & set(args.sets) else "")
     limit = args.limit if args.limit is not None else "none"
     return (f"inputs: {data}; sets {','.join(args.sets)}; {split}limit {limit} per part; "
             f"{args.threads} thread(s); model {llm['backend']} {llm['model'] or 'packaged SmolLM2-135M'}")
@@ -267,7 +269,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              "'default' leaves the setting alone")
     parser.add_argument("--threads", type=int, default=1, help="LLM, torch and FAISS threads")
     parser.add_argument("--split", choices=("dev", "test", "all"), default="all",
-                        help="userdocs questions: dev = odd id numbers, test = even")
+                        help="userdocs questions: dev = odd id numbers, test = even; HotpotQA: dev = "
+                             "odd positions in the file (1st, 3rd, ...), test = even")
     parser.add_argument("--json", type=Path, default=None, help="write every per-item record here")
     args = parser.parse_args(argv)
     args.sets = [s for s in args.sets.split(",") if s]
