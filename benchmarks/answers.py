@@ -114,12 +114,19 @@ def run_userdocs(run: Run, data: Path, args: argparse.Namespace) -> None:
         run.ask(item, question_scorer(q["answers"]), user=DOCS_USER, session=q["id"])
 
 
+HELDOUT_MEMORY = Path(__file__).resolve().parent / "data" / "memory_heldout.jsonl"
+
+
 def run_memory(run: Run, data: Path, args: argparse.Namespace) -> None:
-    for m in run.each("memory scripts", load_jsonl(data / "userdocs" / "memory.jsonl")[:args.limit]):
-        item = {"set": "userdocs-memory", "id": m["id"], "lang": m["lang"], "kind": m["kind"],
-                "question": m["question"], "gold": m["answers"], "stale": m["stale"]}
-        run.ask(item, memory_scorer(m["answers"], m["stale"]), user=f"memory-{m['id']}", session=m["id"],
-                told=m["turns"])
+    """The memory scripts of userdocs (the development set of the fact rules) and the held-out
+    scripts written after the rules were done (``benchmarks/data/memory_heldout.jsonl``)."""
+    scripts = (("userdocs-memory", data / "userdocs" / "memory.jsonl"), ("memory-heldout", HELDOUT_MEMORY))
+    for name, path in scripts:
+        for m in run.each(name, load_jsonl(path)[:args.limit]):
+            item = {"set": name, "id": m["id"], "lang": m["lang"], "kind": m["kind"],
+                    "question": m["question"], "gold": m["answers"], "stale": m["stale"]}
+            run.ask(item, memory_scorer(m["answers"], m["stale"]), user=f"memory-{m['id']}", session=m["id"],
+                    told=m["turns"])
 
 
 def run_rgb(run: Run, data: Path, args: argparse.Namespace) -> None:

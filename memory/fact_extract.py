@@ -60,12 +60,14 @@ class RuleFactExtractor:
     @staticmethod
     def _read(text: str, ctx: Context) -> list[Triple]:
         out: dict[tuple[str, str, str], Triple] = {}
-        for sentence in sentences(_normalise(text)):
+        read = sentences(_normalise(text))
+        said = sentences(text)  # each fact keeps its sentence as the user wrote it ("，" not ",")
+        for sentence, as_written in zip(read, said if len(said) == len(read) else read, strict=True):
             start = len(ctx.found)
             (read_sentence_zh if has_cjk(sentence) else read_sentence_en)(sentence, ctx)
             for f in ctx.found[start:]:
-                out.setdefault((f.subject, f.relation, f.object), Triple(f.subject, f.relation, f.object,
-                                                                         sentence))
+                out.setdefault((f.subject, f.relation, f.object),
+                               Triple(f.subject, f.relation, f.object, as_written))
         return list(out.values())
 
 
