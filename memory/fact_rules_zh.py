@@ -138,6 +138,9 @@ def _subject(clause: str, ctx: Context) -> tuple[str | None, str]:
     return None, clause
 
 
+_NAME_THEN_ADVERB = re.compile(r"(?:也|还|都|就|已经|现在|今年|刚|正在)")
+
+
 def _relative(noun: str, rest: str, ctx: Context) -> tuple[str, str]:
     """"我妹妹[林]……": the first reading (no name, or a name of one to four characters) whose
     rest parses."""
@@ -150,6 +153,9 @@ def _relative(noun: str, rest: str, ctx: Context) -> tuple[str, str]:
         after = after.removeprefix("的")
         if _predicate(after, USER, Context(), dry_run=True):
             return ctx.relative(relation, gender, name or None, unnamed), after
+    for name, after in readings[1:]:  # "我同学方晓也在那边": a name, then an adverb
+        if len(name) in (2, 3) and _NAME_THEN_ADVERB.match(after):
+            return ctx.relative(relation, gender, name, unnamed), after
     return ctx.relative(relation, gender, None, unnamed), rest.removeprefix("的")
 
 

@@ -189,3 +189,9 @@ def test_the_agent_answers_from_what_was_told_in_chat_never_the_old_value(settin
     assert "What you told me on" in where.answer and "“Lin moved to Shanghai.”" in where.answer
     assert job.answer.startswith("nurse [1]")
     assert other.action != "read" and "Shanghai" not in other.answer
+
+
+def test_a_chinese_relative_named_before_an_adverb():
+    assert triples("我同学方晓也在那边，不过她是做设计的。") == {
+        (U, "has_classmate", "方晓"), ("方晓", "works_as", "设计")}
+    assert triples("我妹妹也住在杭州。") == {("用户的妹妹", "lives_in", "杭州")}  # 也 is no name
