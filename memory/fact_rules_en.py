@@ -277,9 +277,15 @@ def _emit(ctx: Context, subject: str, relation: str, raw: str) -> None:
             ctx.add(subject, relation, item)
 
 
+_JOB_TAIL = {"works_as": re.compile(r"\s+(?:at|for|in|with)\s+", re.IGNORECASE),
+             "works_at": re.compile(r"\s+as\s+", re.IGNORECASE)}
+
+
 def _clean(raw: str, relation: str) -> str:
     cut = _CUT_KEEP_COMMA if relation == "birthday" else _CUT
     value = cut.split(raw, maxsplit=1)[0].strip().rstrip(".")
+    if relation in _JOB_TAIL:  # "a pharmacist at the hospital", "IBM as an engineer"
+        value = _JOB_TAIL[relation].split(value, maxsplit=1)[0]
     if relation != "name":
         value = _ARTICLE.sub("", value)
     return value.strip()

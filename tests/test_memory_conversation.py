@@ -195,3 +195,10 @@ def test_a_chinese_relative_named_before_an_adverb():
     assert triples("我同学方晓也在那边，不过她是做设计的。") == {
         (U, "has_classmate", "方晓"), ("方晓", "works_as", "设计")}
     assert triples("我妹妹也住在杭州。") == {("用户的妹妹", "lives_in", "杭州")}  # 也 is no name
+
+
+def test_a_job_and_a_workplace_are_cut_apart():
+    assert triples("She works as a pharmacist at the hospital there.", ("My sister Ilse lives in Tamsbury.",)) \
+        == {("Ilse", "works_as", "pharmacist")}
+    assert triples("My brother Tom works at IBM as an engineer.") == {
+        (U, "has_brother", "Tom"), ("Tom", "works_at", "IBM")}
