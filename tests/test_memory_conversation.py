@@ -202,3 +202,23 @@ def test_a_job_and_a_workplace_are_cut_apart():
         == {("Ilse", "works_as", "pharmacist")}
     assert triples("My brother Tom works at IBM as an engineer.") == {
         (U, "has_brother", "Tom"), ("Tom", "works_at", "IBM")}
+
+
+@pytest.mark.parametrize(("first", "change", "now", "ended"), [
+    ("I live in Beijing.", "I now live in Shanghai.", ("lives_in", "Shanghai"), "Beijing"),
+    ("I live in Beijing.", "Big news: I have moved to Shanghai.", ("lives_in", "Shanghai"), "Beijing"),
+    ("I live in Beijing.", "I no longer live in Beijing.", None, "Beijing"),
+    ("I work at Globex.", "I changed jobs to Initech.", ("works_at", "Initech"), "Globex"),
+    ("I work as a teacher.", "I am now a nurse.", ("works_as", "nurse"), "teacher"),
+    ("我住在北京。", "我搬到上海了。", ("lives_in", "上海"), "北京"),
+    ("我住在北京。", "我现在住在上海。", ("lives_in", "上海"), "北京"),
+    ("我住在北京。", "我不再住在北京了。", None, "北京"),
+    ("我在阿里巴巴工作。", "我换工作到了华为。", ("works_at", "华为"), "阿里巴巴"),
+    ("我在阿里巴巴工作。", "我上个月跳槽到了华为。", ("works_at", "华为"), "阿里巴巴"),
+])
+def test_a_change_told_in_chat_ends_the_old_value_and_keeps_it_as_history(memory, first, change, now, ended):
+    tell(memory, "ann", "s1", [first, change])
+    facts = current(memory, "ann")
+    assert {(r, o) for _, r, o in facts} == ({now} if now else set())
+    history = [f for f in memory.facts.facts("ann", include_history=True) if not f.current]
+    assert [f.object for f in history] == [ended] and history[0].valid_to is not None
