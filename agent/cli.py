@@ -11,6 +11,7 @@ from rich.table import Table
 
 from agent.cli_common import ConfigOption, UserOption, err, load_settings
 from agent.cli_knowledge import register_knowledge_commands
+from agent.cli_mcp import register_mcp_command
 from agent.cli_memory import register_memory_commands
 from agent.cli_migrate import register_migrate_commands
 from agent.cli_serve import register_serve_command
@@ -84,6 +85,7 @@ def doctor(
 
 
 register_knowledge_commands(app)
+register_mcp_command(app)
 register_memory_commands(app)
 register_migrate_commands(app)
 register_serve_command(app)
