@@ -3,8 +3,10 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NEO4J_SERVER := deploy/neo4j-test-server/run.sh
+export NEO4J_TEST_PORT ?= 7687
 
-.PHONY: setup run ui chat test lint bench clean
+.PHONY: setup run ui chat test lint bench clean neo4j neo4j-stop test-neo4j
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +31,18 @@ chat: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# A Neo4j 5.26 server for tests and development on bolt://127.0.0.1:$(NEO4J_TEST_PORT), auth off
+# (needs Java 17 and Maven; see README). `make test` runs the Neo4j tests when NEO4J_URI is set.
+neo4j:
+	$(NEO4J_SERVER) start
+
+neo4j-stop:
+	$(NEO4J_SERVER) stop
+
+# Only the Neo4j tests, against that server (started if it is not running).
+test-neo4j: setup neo4j
+	NEO4J_URI=bolt://127.0.0.1:$(NEO4J_TEST_PORT) $(BIN)/python -m pytest -q -m neo4j
 
 lint: setup
 	$(BIN)/ruff check .

@@ -7,7 +7,8 @@ comments and parameters kept apart from keywords), and it is refused when it
 - uses a clause that writes or administers (CREATE, MERGE, SET, DELETE, REMOVE, DROP, LOAD CSV,
   FOREACH, CALL ... IN TRANSACTIONS, USE, SHOW, EXPLAIN, ...), in any letter case;
 - calls a function that is not a known built-in read function, or a procedure outside
-  ``PROCEDURES`` (so no ``apoc.*``, ``db.*``, ``dbms.*`` or user code);
+  ``PROCEDURES`` (so no ``apoc.*``, ``db.*``, ``dbms.*`` or user code), or the ``exists(...)``
+  function, which Neo4j 5 no longer runs (``EXISTS { ... }`` subqueries are fine);
 - uses a parameter other than ``$user_id``;
 - has a node pattern without ``{user_id: $user_id}`` in it: every node is matched within the
   asking user's data (relationships only join one user's nodes).
@@ -173,6 +174,10 @@ def _calls_allowed(tokens: list[Token]) -> None:
                                        f"{', '.join(sorted(PROCEDURES))}.")
             i = after + 1
             continue
+        if token.word == "exists" and i + 1 < len(tokens) and tokens[i + 1].text == "(":
+            raise UnsafeQueryError(
+                "exists(...) is not Neo4j 5 Cypher: test a property with `x.prop IS NOT NULL`, "
+                "a pattern with EXISTS { MATCH ... } where every node holds {user_id: $user_id}.")
         if token.kind in ("ident", "name") and not _after_dot(tokens, i):
             name, after = _dotted_name(tokens, i)
             if after < len(tokens) and tokens[after].text == "(" and not _callable(token, name):

@@ -9,8 +9,13 @@ Chinese and English are searched exactly as by FTS5. Scores: cosine similarity (
 ``(1 + cos) / 2``; it is mapped back) and Lucene BM25.
 
 Neo4j 5's vector search ranks every user's chunks together (``db.index.vector.queryNodes`` has
-no filter), so a search fetches more candidates than asked for and widens until it has ``k`` of
-this user's, or the index has no more. The vector index needs Neo4j 5.13 or newer.
+no filter) and is approximate (HNSW over quantized vectors). So a user with few chunks (up to
+``exact_below``, or a search among few ``allowed_ids``) is searched exactly, by scanning that
+user's chunks with ``vector.similarity.cosine`` (Neo4j 5.18+), as FAISS's flat index would; a
+larger one fetches more candidates than asked for and widens until it has ``k`` of this user's,
+or it has fetched every chunk in the index. A zero vector has no cosine: it is stored without an
+embedding (no search finds it) and a zero query finds nothing. The vector index needs Neo4j 5.13
+or newer.
 """
 
 from __future__ import annotations
@@ -48,6 +53,16 @@ UPSERT_CHUNKS = (
 DELETE_CHUNKS = ("UNWIND $rowids AS rowid MATCH (c:Chunk {user_id: $user, rowid: rowid}) "
                  "DELETE c RETURN count(*) AS n")
 CHUNK_ROWIDS = "MATCH (c:Chunk {user_id: $user}) RETURN c.rowid AS rowid"
+USER_CHUNK_COUNT = "MATCH (c:Chunk {user_id: $user}) RETURN count(c) AS n"
+ALL_CHUNK_COUNT = "MATCH (c:Chunk) RETURN count(c) AS n"  # from the count store: no scan
+HAS_FUNCTION = "SHOW FUNCTIONS YIELD name WHERE name = $name RETURN count(*) AS n"
+EXACT_FUNCTION = "vector.similarity.cosine"
+EXACT_SEARCH = (
+    "MATCH (c:Chunk {user_id: $user}) WHERE c.embedding IS NOT NULL "
+    "AND ($allowed IS NULL OR c.rowid IN $allowed) "
+    "WITH c.rowid AS rowid, vector.similarity.cosine(c.embedding, $vector) AS score "
+    "RETURN rowid, score ORDER BY score DESC, rowid LIMIT $k"
+)
 VECTOR_SEARCH = (
     "CALL db.index.vector.queryNodes($index, $fetch, $vector) YIELD node, score "
     "RETURN node.rowid AS rowid, score, "
@@ -104,6 +119,7 @@ class Neo4jChunkIndexes:
         self.dim = dim
         self.chunks_by_rowid = chunks_by_rowid
         self.similarity = similarity
+        self.exact_search = False  # whether the server has vector.similarity.cosine (5.18+)
         self._schema_ready = False
 
     def ensure_schema(self) -> None:
@@ -122,6 +138,8 @@ class Neo4jChunkIndexes:
                 f"The Neo4j vector index {VECTOR_INDEX} holds {stored}-dimensional vectors but the "
                 f"embedder makes {self.dim}. Drop that index in Neo4j and restart to re-embed, or "
                 "switch back to the embedder it was built with.")
+        self.exact_search = self.similarity == "cosine" and bool(self.store.run_read(
+            lambda tx: tx.run(HAS_FUNCTION, {"name": EXACT_FUNCTION}).single()["n"]))
         self._schema_ready = True
 
     def vector_index(self, user_id: str) -> Neo4jVectorIndex:
@@ -145,11 +163,13 @@ class Neo4jVectorIndex:
     dirty = False  # every change is committed at once: nothing to save
     sidecar_ok = True
 
-    def __init__(self, indexes: Neo4jChunkIndexes, user_id: str, *, widen_to: int = 10_000) -> None:
+    def __init__(self, indexes: Neo4jChunkIndexes, user_id: str, *, widen_to: int = 10_000,
+                 exact_below: int = 2048) -> None:
         self.indexes = indexes
         self.user_id = user_id
         self.dim = indexes.dim
         self.widen_to = widen_to
+        self.exact_below = exact_below
 
     def open(self) -> None:
         self.indexes.ensure_schema()
@@ -190,7 +210,8 @@ class Neo4jVectorIndex:
                              "store the document before its vectors.")
         rows = [{"rowid": k, "id": chunks[k].id, "document_id": chunks[k].document_id,
                  "collection": chunks[k].collection, "tokens": index_text(chunks[k].text),
-                 "embedding": matrix[i].tolist()} for i, k in enumerate(keys)]
+                 "embedding": matrix[i].tolist() if matrix[i].any() else None}
+                for i, k in enumerate(keys)]
         for start in range(0, len(rows), batch_size):
             batch = rows[start:start + batch_size]
             self.indexes.store.run_write(
@@ -206,20 +227,44 @@ class Neo4jVectorIndex:
     def search(self, query: Any, k: int = 10, *,
                allowed_ids: Iterable[int] | None = None) -> list[VectorHit]:
         """The ``k`` nearest of this user's chunks (only among ``allowed_ids`` when given)."""
-        vector = self._normalised(query, 1)[0].tolist()
-        if k < 1:
+        normalised = self._normalised(query, 1)[0]
+        if k < 1 or not normalised.any():  # a zero vector has no cosine with anything
             return []
+        vector = normalised.tolist()
         allowed = None if allowed_ids is None else _rowid_list(allowed_ids)
         if allowed is not None and not allowed:
             return []
-        fetch = max(4 * k, 20)
+        self.indexes.ensure_schema()
+        if self.indexes.exact_search and self._few(allowed):
+            params = {"user": self.user_id, "vector": vector, "allowed": allowed, "k": k}
+            rows = self.indexes.store.run_read(
+                lambda tx: [r.data() for r in tx.run(EXACT_SEARCH, params)])
+            return [VectorHit(int(r["rowid"]), cosine_from_neo4j(r["score"])) for r in rows]
+        return self._approximate(vector, k, allowed)
+
+    def _count(self, query: str) -> int:
+        return int(self.indexes.store.run_read(
+            lambda tx: tx.run(query, {"user": self.user_id}).single()["n"]))
+
+    def _few(self, allowed: list[int] | None) -> bool:
+        """Whether the candidates are few enough to score them all exactly."""
+        if allowed is not None and len(allowed) <= self.exact_below:
+            return True
+        return self._count(USER_CHUNK_COUNT) <= self.exact_below
+
+    def _approximate(self, vector: list[float], k: int, allowed: list[int] | None) -> list[VectorHit]:
+        """Through the HNSW index, widening past other users' chunks. HNSW may return fewer
+        candidates than asked for, so the search ends when it has asked for every chunk."""
+        fetch, total = max(4 * k, 20), None
         while True:
             params = {"index": VECTOR_INDEX, "fetch": fetch, "vector": vector, "user": self.user_id,
                       "allowed": allowed}
             rows = self.indexes.store.run_read(
                 lambda tx, p=params: [r.data() for r in tx.run(VECTOR_SEARCH, p)])
             mine = [VectorHit(int(r["rowid"]), cosine_from_neo4j(r["score"])) for r in rows if r["mine"]]
-            if len(mine) >= k or len(rows) < fetch or fetch >= self.widen_to:
+            if len(mine) < k and fetch < self.widen_to and total is None:
+                total = self._count(ALL_CHUNK_COUNT)
+            if len(mine) >= k or fetch >= self.widen_to or fetch >= (total or 0):
                 return sorted(mine, key=lambda h: (-h.score, h.id))[:k]
             fetch = min(fetch * 4, self.widen_to)
 

@@ -33,11 +33,13 @@ class FakeNeo4j:
     """Holds Chunk nodes and answers the queries of graph.neo4j_chunks as Neo4j would; the
     vector procedure ranks every user's chunks together, as Neo4j 5's does."""
 
-    def __init__(self, dims: int | None = None) -> None:
+    def __init__(self, dims: int | None = None, *, exact: bool = True) -> None:
         self.nodes: dict[tuple[str, int], dict] = {}
         self.schema: list[tuple[str, dict]] = []
-        self.fetches: list[int] = []
+        self.fetches: list[int] = []  # the ANN searches' candidate counts
+        self.exact_searches = 0
         self.dims = dims
+        self.exact = exact  # whether vector.similarity.cosine exists (Neo4j 5.18+)
 
     def run_schema(self, statement, **params):
         self.schema.append((statement, params))
@@ -62,10 +64,25 @@ class FakeNeo4j:
             return Answer([Row(n=sum(g is not None for g in gone))])
         if query == nc.CHUNK_ROWIDS:
             return Answer([Row(rowid=r) for (u, r) in self.nodes if u == p["user"]])
+        if query == nc.HAS_FUNCTION:
+            return Answer([Row(n=int(self.exact and p["name"] == nc.EXACT_FUNCTION))])
+        if query == nc.USER_CHUNK_COUNT:
+            return Answer([Row(n=sum(u == p["user"] for u, _ in self.nodes))])
+        if query == nc.ALL_CHUNK_COUNT:
+            return Answer([Row(n=len(self.nodes))])
+        if query == nc.EXACT_SEARCH:
+            self.exact_searches += 1
+            q = np.asarray(p["vector"])
+            mine = [n for (u, r), n in self.nodes.items() if u == p["user"] and n["embedding"] is not None
+                    and (p["allowed"] is None or r in p["allowed"])]
+            scored = sorted(((n["rowid"], (1 + float(np.dot(n["embedding"], q))) / 2) for n in mine),
+                            key=lambda x: (-x[1], x[0]))
+            return Answer([Row(rowid=r, score=sc) for r, sc in scored[: p["k"]]])
         if query == nc.VECTOR_SEARCH:
             self.fetches.append(p["fetch"])
             q = np.asarray(p["vector"])
-            ranked = sorted(self.nodes.values(), key=lambda n: -float(np.dot(n["embedding"], q)))
+            indexed = [n for n in self.nodes.values() if n["embedding"] is not None]
+            ranked = sorted(indexed, key=lambda n: -float(np.dot(n["embedding"], q)))
             return Answer([Row(rowid=n["rowid"], score=(1 + float(np.dot(n["embedding"], q))) / 2,
                                mine=n["user_id"] == p["user"] and (p["allowed"] is None
                                                                   or n["rowid"] in p["allowed"]))
@@ -85,6 +102,11 @@ def indexes(store: FakeNeo4j, dim: int = 4, texts: dict[int, str] | None = None)
         return {i: chunk(i, user, texts.get(i, "hello world")) for i in ids if i < 1000}
 
     return nc.Neo4jChunkIndexes(store, dim, chunks_by_rowid)
+
+
+def ann(native: nc.Neo4jChunkIndexes, user: str = USER, **kw) -> nc.Neo4jVectorIndex:
+    """A vector index that always goes through the (approximate) HNSW index."""
+    return nc.Neo4jVectorIndex(native, user, exact_below=0, **kw)
 
 
 def unit(*xs: float) -> list[float]:
@@ -111,6 +133,7 @@ def test_the_schema_is_idempotent_and_parameterized():
     indexes(store, dim=384).ensure_schema()
     statements = [s for s, _ in store.schema]
     assert all("IF NOT EXISTS" in s for s in statements) and len(statements) == 4
+    assert "$" not in nc.EXACT_SEARCH.split("vector.similarity.cosine")[0].split("WITH")[-1]
     params = dict(store.schema)[nc.CREATE_VECTOR_INDEX]
     assert params == {"name": nc.VECTOR_INDEX, "dimensions": 384, "similarity": "cosine"}
     assert "$dimensions" in nc.CREATE_VECTOR_INDEX and "'whitespace'" in nc.CREATE_FULLTEXT_INDEX
@@ -145,13 +168,49 @@ def test_search_widens_past_other_users_chunks():
     native = indexes(store)
     other = native.vector_index("bob")
     other.add(range(100, 160), [unit(1, 0.01 * i, 0, 0) for i in range(60)])
-    mine = native.vector_index(USER)
+    mine = ann(native)
     mine.add([1, 2], [unit(0, 1, 0, 0), unit(0, 0, 1, 0)])
     hits = mine.search(unit(1, 0, 0, 0), k=2)
     assert [h.id for h in hits] == [1, 2] and store.fetches == [20, 80]  # bob's 60 came first
     store.fetches.clear()
-    capped = nc.Neo4jVectorIndex(native, USER, widen_to=30)
+    capped = ann(native, widen_to=30)
     assert capped.search(unit(1, 0, 0, 0), k=2) == [] and store.fetches == [20, 30]
+    store.fetches.clear()
+    assert [h.id for h in ann(native).search(unit(1, 0, 0, 0), k=5)] == [1, 2]
+    assert store.fetches == [20, 80]  # every chunk was asked for: the search ends there
+
+
+def test_a_user_with_few_chunks_is_searched_exactly():
+    store = FakeNeo4j()
+    native = indexes(store)
+    native.vector_index("bob").add(range(100, 160), [unit(1, 0.01 * i, 0, 0) for i in range(60)])
+    mine = native.vector_index(USER)
+    mine.add([1, 2], [unit(0, 1, 0, 0), unit(0, 0, 1, 0)])
+    hits = mine.search(unit(1, 0.1, 0, 0), k=2)
+    assert [h.id for h in hits] == [1, 2] and store.fetches == [] and store.exact_searches == 1
+    assert hits[0].score == pytest.approx(float(np.dot(unit(1, 0.1, 0, 0), unit(0, 1, 0, 0))), abs=1e-6)
+    big = nc.Neo4jVectorIndex(native, USER, exact_below=1)
+    assert [h.id for h in big.search(unit(0, 1, 0, 0), k=1, allowed_ids=[1])] == [1]  # few allowed
+    assert store.fetches == [] and store.exact_searches == 2
+    assert [h.id for h in big.search(unit(1, 0.1, 0, 0), k=1)] == [1] and store.fetches == [20, 80]
+
+
+def test_without_the_similarity_function_every_search_uses_the_index():
+    store = FakeNeo4j(exact=False)
+    mine = indexes(store).vector_index(USER)
+    mine.add([1, 2], [unit(0, 1, 0, 0), unit(0, 0, 1, 0)])
+    assert [h.id for h in mine.search(unit(0, 1, 0, 0), k=1)] == [1]
+    assert store.exact_searches == 0 and store.fetches == [20]
+
+
+def test_zero_vectors_are_stored_unindexed_and_find_nothing():
+    store = FakeNeo4j()
+    mine = indexes(store).vector_index(USER)
+    mine.add([1, 2], [[0.0] * 4, unit(0, 1, 0, 0)])
+    assert store.nodes[(USER, 1)]["embedding"] is None and mine.ids().tolist() == [1, 2]
+    assert mine.search([0.0] * 4, k=3) == [] and store.exact_searches == 0
+    assert [h.id for h in mine.search(unit(0, 1, 0, 0), k=3)] == [2]
+    assert [h.id for h in ann(indexes(store)).search(unit(0, 1, 0, 0), k=3)] == [2]
 
 
 def test_bad_vectors_and_unknown_chunks_are_refused():
