@@ -21,15 +21,34 @@ from graph.errors import require
 def create_app(settings: Settings, agent: Any | None = None) -> Any:
     """The FastAPI app. ``agent`` given: used as is (opened, not closed); else built from settings."""
     require("fastapi", "server", "The HTTP API")
-    from fastapi import FastAPI, Header
+    from fastapi import Depends, FastAPI, Header
     from fastapi.middleware.cors import CORSMiddleware
 
     from agent import __version__
-    from agent.server_chat import SESSION_HEADER, chat_turn, complete, stream
-    from agent.server_http import AgentDep, ApiError, BodyLimit, CallerDep, KeyRing, install_error_handlers
+    from agent.server_chat import SESSION_HEADER, STREAMED, chat_turn, complete, stream
+    from agent.server_http import (
+        AgentDep,
+        ApiError,
+        BodyLimit,
+        CallerDep,
+        KeyRing,
+        install_error_handlers,
+        refuse_nul_in_query,
+    )
     from agent.server_knowledge import build_knowledge_router
-    from agent.server_models import ChatCompletion, ChatCompletionRequest, ErrorResponse, ModelCard, ModelList
+    from agent.server_models import (
+        SESSION_PATTERN,
+        ChatCompletion,
+        ChatCompletionRequest,
+        ErrorResponse,
+        ModelCard,
+        ModelList,
+    )
 
+    SessionHeader = Annotated[str | None, Header(
+        alias=SESSION_HEADER, max_length=128, json_schema_extra={"pattern": SESSION_PATTERN},
+        description="Names the conversation whose working memory this turn uses (default: derived "
+        "from the first user message).")]
     server = settings.server
     keys = KeyRing(server)
     if keys.open and not server.is_loopback:
@@ -52,11 +71,13 @@ def create_app(settings: Settings, agent: Any | None = None) -> Any:
             if agent is None:
                 await asyncio.to_thread(the_agent.close)  # finishes the memory write in hand first
 
-    errors = {status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 413, 500, 503)}
+    errors = {status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 405, 413, 415, 500, 503)}
     app = FastAPI(title="congming", version=__version__, lifespan=lifespan, responses=errors,
+                  dependencies=[Depends(refuse_nul_in_query)],
                   description="A local-first chat agent that remembers and does not make things up. "
                   "OpenAI-compatible chat completions, plus documents and memories per user.")
     app.state.keys = keys
+    _refine_openapi(app, server.model_name)
     install_error_handlers(app)
     app.add_middleware(BodyLimit, default=server.max_request_bytes,
                        per_path={"/v1/documents/upload": settings.knowledge.max_file_bytes})
@@ -78,10 +99,10 @@ def create_app(settings: Settings, agent: Any | None = None) -> Any:
                            f"{server.model_name!r}.", code="model_not_found", param="model")
         return ModelCard(id=server.model_name, created=started)
 
-    @app.post("/v1/chat/completions", response_model=ChatCompletion, tags=["openai"],
+    @app.post("/v1/chat/completions", response_model=ChatCompletion, tags=["openai"], responses=STREAMED,
               summary="Chat (OpenAI-compatible; stream=true for server-sent events)")
     async def chat_completions(body: ChatCompletionRequest, who: CallerDep, the_agent: AgentDep,
-                               session: Annotated[str | None, Header(alias=SESSION_HEADER)] = None) -> Any:
+                               session: SessionHeader = None) -> Any:
         turn = chat_turn(body, who, session, server.model_name, settings.llm.max_tokens)
         if body.stream:
             return await stream(the_agent, turn)
@@ -89,3 +110,23 @@ def create_app(settings: Settings, agent: Any | None = None) -> Any:
 
     app.include_router(build_knowledge_router(settings.knowledge.max_file_bytes))
     return app
+
+
+def _refine_openapi(app: Any, model_name: str) -> None:
+    """What FastAPI cannot declare: no 422 responses (this API answers an invalid request with 400
+    and the OpenAI error body), and the one model this server serves."""
+    default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = default()
+            for operation in (op for path in schema.get("paths", {}).values() for op in path.values()):
+                operation.get("responses", {}).pop("422", None)
+            components = schema.get("components", {}).get("schemas", {})
+            for name in ("HTTPValidationError", "ValidationError"):
+                components.pop(name, None)
+            components["ChatCompletionRequest"]["properties"]["model"]["enum"] = [model_name]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi

@@ -12,6 +12,8 @@ back until verification and sent as ``delta.content`` once, final - the streamed
 be replaced (abstention, extractive quote, annotations) and OpenAI deltas cannot take text
 back. The last chunk carries ``citations`` and ``congming`` (turn info), which OpenAI
 clients ignore.
+
+Usage is counted with the model's tokenizer (``Usage.counted``).
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from typing import Any
 from fastapi.responses import StreamingResponse
 
 from agent.events import Citation, Event, ReasoningToken, Reply, TurnDone, TurnFailed, VerificationDone
+from agent.llm.base import ChatMessage
 from agent.options import DEFAULT_OPTIONS, TurnOptions
-from agent.server_http import ApiError, Caller, api_error
+from agent.server_http import ApiError, Caller, api_error, valid_name
 from agent.server_models import (
+    NAME_RULE,
     AssistantMessage,
     ChatCompletion,
     ChatCompletionRequest,
@@ -44,6 +48,14 @@ from agent.sessions import pair_turns
 from memory.parts import Turn
 
 SESSION_HEADER = "X-Session-Id"
+_EVENT = {"type": "object", "required": ["data"], "properties": {"data": {
+    "type": "string", "description": "A chat.completion.chunk in JSON (the last one with choices: [] and "
+    "usage, when stream_options.include_usage), an {\"error\": ...} object if the turn failed, "
+    "then [DONE]."}}}
+STREAMED = {200: {"description": "The chat.completion; with stream=true, server-sent events (one "
+                  "described here), the answer sent once it is checked.",
+                  "content": {"text/event-stream": {"schema": _EVENT}}}}
+_ROLES = {"system": "system", "developer": "system", "assistant": "assistant"}  # the rest: user
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +68,7 @@ class ChatTurn:
     fresh: bool = False  # a derived session seen for the first time in this conversation
     options: TurnOptions = DEFAULT_OPTIONS
     history: tuple[Turn, ...] = ()  # the earlier exchanges the client sent, oldest first
+    prompt: tuple[ChatMessage, ...] = ()  # every message the client sent, for usage.prompt_tokens
 
 
 def _check_supported(request: ChatCompletionRequest, model_name: str) -> None:
@@ -72,9 +85,9 @@ def _check_supported(request: ChatCompletionRequest, model_name: str) -> None:
 
 def _session(header: str | None, first_user_message: str, user_messages: int) -> tuple[str, bool]:
     if header is not None:
-        if not header.strip() or not header.isprintable() or len(header) > 128:
-            raise ApiError(400, f"{SESSION_HEADER} must be 1-128 printable characters.",
-                           code="invalid_session", param=SESSION_HEADER)
+        if not valid_name(header):
+            raise ApiError(400, f"{SESSION_HEADER} must be {NAME_RULE}.", code="invalid_session",
+                           param=SESSION_HEADER)
         return header, False
     digest = hashlib.sha256(first_user_message.encode("utf-8", "replace")).hexdigest()[:16]
     return f"chat-{digest}", user_messages == 1
@@ -92,6 +105,7 @@ def chat_turn(request: ChatCompletionRequest, caller: Caller, session_header: st
     try:
         users = [m.text() for m in request.messages if m.role == "user"]
         history = _exchanges(request.messages[:-1])
+        prompt = tuple(ChatMessage(_ROLES.get(m.role, "user"), m.text()) for m in request.messages)
     except ValueError as exc:
         raise ApiError(400, f"{exc}.", code="unsupported_content", param="messages") from exc
     session_id, fresh = _session(session_header, users[0], len(users))
@@ -100,7 +114,7 @@ def chat_turn(request: ChatCompletionRequest, caller: Caller, session_header: st
     options = TurnOptions(temperature=request.temperature,
                           max_tokens=min(asked, max_tokens) if asked else None)
     return ChatTurn(users[-1], caller.user_for(request.user), session_id, request.model, include_usage, fresh,
-                    options, history)
+                    options, history, prompt)
 
 
 def _exchanges(messages: list[Any]) -> tuple[Turn, ...]:
@@ -118,8 +132,8 @@ def _info(reply: Reply) -> TurnInfo:
                     action=reply.action, seconds=round(reply.seconds, 4))
 
 
-def _usage(reply: Reply) -> Usage:
-    return Usage(prompt_tokens=0, completion_tokens=reply.tokens, total_tokens=reply.tokens)
+async def _usage(agent: Any, turn: ChatTurn, reply: Reply) -> Usage:
+    return await asyncio.to_thread(Usage.counted, agent.llm, turn.prompt, reply)
 
 
 async def _prepare(agent: Any, turn: ChatTurn) -> None:
@@ -137,7 +151,7 @@ async def complete(agent: Any, turn: ChatTurn) -> ChatCompletion:
                               options=turn.options)
     message = AssistantMessage(content=reply.answer, reasoning_content=reply.reasoning or None)
     return ChatCompletion(id=f"chatcmpl-{reply.turn_id}", created=int(time.time()), model=turn.model,
-                          choices=[Choice(message=message)], usage=_usage(reply),
+                          choices=[Choice(message=message)], usage=await _usage(agent, turn, reply),
                           citations=_citations(reply.citations), congming=_info(reply))
 
 
@@ -170,11 +184,12 @@ async def stream(agent: Any, turn: ChatTurn) -> StreamingResponse:
     if isinstance(first, TurnFailed):
         await events.aclose()
         raise api_error(first.error)
-    return StreamingResponse(_translate(first, events, turn), media_type="text/event-stream",
+    return StreamingResponse(_translate(agent, first, events, turn), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-async def _translate(first: Event, events: AsyncIterator[Event], turn: ChatTurn) -> AsyncIterator[str]:
+async def _translate(agent: Any, first: Event, events: AsyncIterator[Event],
+                     turn: ChatTurn) -> AsyncIterator[str]:
     chunks = _Chunks(turn.model)
     sent_answer = False
     yield chunks.chunk({"role": "assistant", "content": ""})
@@ -196,7 +211,7 @@ async def _translate(first: Event, events: AsyncIterator[Event], turn: ChatTurn)
                 citations = [c.model_dump() for c in _citations(reply.citations)]
                 yield chunks.chunk({}, "stop", citations=citations, congming=_info(reply).model_dump())
                 if turn.include_usage:
-                    yield chunks.chunk(None, usage=_usage(reply).model_dump())
+                    yield chunks.chunk(None, usage=(await _usage(agent, turn, reply)).model_dump())
                 break
             elif isinstance(event, TurnFailed):
                 yield _sse(api_error(event.error).body())

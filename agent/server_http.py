@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.errors import BackendUnavailableError, CongmingError, ContextOverflowError, InputError
+from agent.server_models import NAME_RULE, SESSION_PATTERN
 from agent.server_settings import SUB_USER_SEPARATOR, ServerSettings
 from agent.settings import DEFAULT_USER_ID
 
@@ -33,20 +35,21 @@ _TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permi
 
 class ApiError(Exception):
     def __init__(self, status: int, message: str, *, code: str | None = None,
-                 param: str | None = None) -> None:
+                 param: str | None = None, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
         self.param = param
+        self.headers = dict(headers or {})
 
     def body(self) -> dict:
         kind = _TYPES.get(self.status, "server_error" if self.status >= 500 else "invalid_request_error")
         return {"error": {"message": self.message, "type": kind, "param": self.param, "code": self.code}}
 
     def response(self) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
-        return JSONResponse(self.body(), status_code=self.status, headers=headers)
+        headers = {"WWW-Authenticate": "Bearer", **self.headers} if self.status == 401 else self.headers
+        return JSONResponse(self.body(), status_code=self.status, headers=headers or None)
 
 
 def api_error(exc: CongmingError) -> ApiError:
@@ -60,7 +63,43 @@ def api_error(exc: CongmingError) -> ApiError:
     return ApiError(500, str(exc), code=type(exc).__name__)
 
 
+def _where(text: str, position: int) -> str:
+    """Line and column (1-based) of a character offset, as Python's json module reports them."""
+    line = text.count("\n", 0, position) + 1
+    column = position - text.rfind("\n", 0, position)
+    return f"line {line}, column {column} (character {position})"
+
+
+def _body_problem(exc: RequestValidationError) -> str | None:
+    """The message for a body that is not a JSON object at all (or None: a field is wrong)."""
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    loc = tuple(first.get("loc", ()))
+    if first.get("type") == "json_invalid":
+        what = str((first.get("ctx") or {}).get("error") or "it could not be parsed")
+        body = exc.body if isinstance(exc.body, str) else ""
+        where = _where(body, loc[1]) if len(loc) > 1 and isinstance(loc[1], int) else "the start"
+        what = what[:1].lower() + what[1:]
+        return (f"The request body is not valid JSON: {what} at {where}. Send a JSON object with "
+                "Content-Type: application/json; the API schema is at /docs.")
+    if loc == ("body",) and first.get("type") == "missing":
+        return ("The request body is empty: send a JSON object with Content-Type: application/json. "
+                "The API schema is at /docs.")
+    if loc == ("body",) and first.get("type") in ("model_attributes_type", "dict_type"):
+        if isinstance(first.get("input"), bytes | bytearray):
+            return ("The request body was not read as JSON: send it with Content-Type: application/json. "
+                    "The API schema is at /docs.")
+        kind = type(first.get("input")).__name__
+        kind = {"list": "an array", "str": "a string", "int": "a number", "float": "a number",
+                "bool": "a boolean", "NoneType": "null"}.get(kind, kind)
+        return f"The request body must be a JSON object, not {kind}. The API schema is at /docs."
+    return None
+
+
 def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
+    problem = _body_problem(exc)
+    if problem is not None:
+        return problem, None
     problems, first = [], None
     for error in exc.errors()[:5]:
         loc = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
@@ -95,7 +134,10 @@ def install_error_handlers(app: FastAPI) -> None:
         message = (template.format(method=request.method, path=request.url.path, limit=limit)
                    if template else str(exc.detail))
         code = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(exc.status_code)
-        return ApiError(exc.status_code, message, code=code).response()
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        return ApiError(exc.status_code, message, code=code, headers=headers).response()
 
     @app.exception_handler(CongmingError)
     async def _congming(request: Request, exc: CongmingError) -> JSONResponse:
@@ -106,6 +148,26 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("request %s %s failed", request.method, request.url.path)
         return ApiError(500, f"The server failed unexpectedly ({type(exc).__name__}); see the server log.",
                         code="internal_error").response()
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the API documents at this path (FastAPI makes one route per method, and the
+    405 it raises names only the first route's)."""
+    paths = request.app.openapi().get("paths", {})
+    path = request.url.path
+    if path in paths:  # a concrete path wins over templates, as in OpenAPI (/v1/documents/upload)
+        return ", ".join(sorted(method.upper() for method in paths[path]))
+    methods: set[str] = set()
+    for template, operations in paths.items():
+        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), path):
+            methods.update(method.upper() for method in operations)
+    return ", ".join(sorted(methods))
+
+
+def valid_name(name: str) -> bool:
+    """A user or session name the API accepts (SESSION_PATTERN; no lone surrogates either)."""
+    return (len(name) <= 128 and re.fullmatch(SESSION_PATTERN, name) is not None
+            and not any("\ud800" <= char <= "\udfff" for char in name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +185,8 @@ class Caller:
             raise ApiError(403, f"This API key acts only for user {self.user!r}, not {requested!r}. Leave "
                            "out `user`, or give the key multi_user = true in server.api_keys to let it "
                            "serve several users.", code="user_not_allowed", param="user")
-        if not requested.strip() or not requested.isprintable() or len(requested) > 128:
-            raise ApiError(400, "`user` must be 1-128 printable characters.", code="invalid_user",
-                           param="user")
+        if not valid_name(requested):
+            raise ApiError(400, f"`user` must be {NAME_RULE}.", code="invalid_user", param="user")
         return f"{self.user}{SUB_USER_SEPARATOR}{requested}"
 
 
@@ -166,6 +227,15 @@ _bearer = HTTPBearer(auto_error=False, description="An API key from server.api_k
 def current_caller(request: Request, _: Annotated[Any, Depends(_bearer)]) -> Caller:
     """The request's caller (a FastAPI dependency; the bearer scheme documents auth in OpenAPI)."""
     return request.app.state.keys.caller(request.headers.get("authorization"))
+
+
+def refuse_nul_in_query(request: Request) -> None:
+    """No query parameter may hold a NUL character: none of this API's names, ids or file names
+    can, and file systems refuse them (an app-wide FastAPI dependency)."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            raise ApiError(400, f"The query parameter {name.replace(chr(0), '%00')!r} holds a NUL character "
+                           "(%00); remove it.", code="invalid_parameter", param=name.replace("\x00", ""))
 
 
 def current_agent(request: Request) -> Any:

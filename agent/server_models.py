@@ -4,12 +4,30 @@ clients send many; fields congming cannot honour are refused with a clear error.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.llm.base import ChatMessage
+from agent.llm.estimate import estimate_message_tokens
+
+if TYPE_CHECKING:
+    from agent.events import Reply
+
+log = logging.getLogger("congming.server")
+
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
+
+# A user or session name: no control characters, and not only spaces (the API schema says so
+# with these patterns; the server checks them with the same ones).
+_NAME_CHAR = r"[^\x00-\x1f\x7f-\x9f]"
+_NAME_KEY = r"[^\s\ufeff\x00-\x1f\x7f-\x9f]"
+SESSION_PATTERN = rf"^{_NAME_CHAR}*{_NAME_KEY}{_NAME_CHAR}*$"
+USER_PATTERN = rf"^(?:{_NAME_CHAR}*{_NAME_KEY}{_NAME_CHAR}*)?$"  # empty: the key's own user
+NAME_RULE = "at most 128 characters, not only spaces, without control characters"
 
 
 class _Lenient(BaseModel):
@@ -44,26 +62,56 @@ class ChatCompletionRequest(_Lenient):
     model: str = Field(description="The advertised model id (GET /v1/models).")
     messages: list[ChatMessageIn] = Field(
         min_length=1,
-        description="The conversation; the last message must be the user's and is the turn. Earlier "
-        "messages are not replayed: congming keeps each session's working memory itself.",
+        description="The conversation; the last message must be the user's and is the turn. congming "
+        "keeps each session's working memory itself; earlier messages only restore it when the server "
+        "does not hold it (after a restart).",
     )
     stream: bool = False
     stream_options: StreamOptions | None = None
     user: str | None = Field(
-        None, max_length=128, description="With a multi-user API key: the end user whose memory to use."
+        None, max_length=128, json_schema_extra={"pattern": USER_PATTERN},
+        description=f"With a multi-user API key: the end user whose memory to use ({NAME_RULE}).",
     )
     temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature for this turn.")
     max_tokens: int | None = Field(None, ge=1, description="Most new tokens for this turn, up to the "
                                    "server's llm.max_tokens.")
     max_completion_tokens: int | None = Field(None, ge=1, description="The newer name of max_tokens.")
-    n: int = Field(1, ge=1, description="Only 1 is supported.")
-    tools: list[dict[str, Any]] | None = Field(None, description="Not supported; must be empty.")
+    # the limits below are documented in the schema and checked by the server, with a clearer message
+    n: int = Field(1, ge=1, json_schema_extra={"maximum": 1}, description="Only 1 is supported.")
+    tools: list[dict[str, Any]] | None = Field(None, json_schema_extra={"maxItems": 0},
+                                               description="Not supported; must be empty.")
 
 
 class Usage(BaseModel):
-    prompt_tokens: int = Field(description="Not measured by congming (the agent builds the prompt): 0.")
-    completion_tokens: int
-    total_tokens: int
+    """Tokens counted with the model's tokenizer (``LLM.count_tokens``)."""
+
+    prompt_tokens: int = Field(ge=0, description="The request's messages, chat template included (the "
+                               "evidence and memory congming adds to the model's context are not counted).")
+    completion_tokens: int = Field(ge=0, description="Tokens the model generated for the turn (reasoning "
+                                   "included); when no model wrote (the evidence reader, a computed answer), "
+                                   "the reply's text in the model's tokens.")
+    total_tokens: int = Field(ge=0)
+
+    @classmethod
+    def counted(cls, llm: Any, prompt: Sequence[ChatMessage], reply: Reply) -> Usage:
+        """A turn's usage: ``prompt`` (the caller's messages) and the reply, in ``llm``'s tokens.
+        Blocking (a tokenizer call or two); a tokenizer that fails gives the estimate instead."""
+        prompt_tokens = _count(llm, list(prompt)) if prompt else 0
+        completion = reply.tokens
+        if completion <= 0:  # no model wrote: the reply's text, without the chat template's tokens
+            text = "\n".join(part for part in (reply.reasoning, reply.answer) if part)
+            empty = _count(llm, [ChatMessage("assistant", "")])
+            completion = max(_count(llm, [ChatMessage("assistant", text)]) - empty, 0) if text else 0
+        return cls(prompt_tokens=prompt_tokens, completion_tokens=completion,
+                   total_tokens=prompt_tokens + completion)
+
+
+def _count(llm: Any, messages: list[ChatMessage]) -> int:
+    try:
+        return int(llm.count_tokens(messages))
+    except Exception:  # usage must not fail a turn that has been answered
+        log.warning("counting tokens with the model failed; usage is estimated", exc_info=True)
+        return estimate_message_tokens(m.content for m in messages)
 
 
 class CitationOut(BaseModel):

@@ -8,10 +8,13 @@ Each LangChain ``Document`` has the chunk's text as ``page_content``, the chunk 
 and in ``metadata``: chunk_id, document_id, title, source, collection, ordinal, score (the
 fused reciprocal-rank score) and ranks (signal name -> 1-based rank within that signal).
 ``ainvoke`` runs the (blocking) retrieval in a worker thread.
+
+``k`` and ``collection`` may also be given per call: ``retriever.invoke(query, k=1)``.
 """
 
 from __future__ import annotations
 
+import asyncio
 from functools import cache
 from typing import Any
 
@@ -53,14 +56,39 @@ def langchain_retriever_class() -> type:
         k: int = Field(default=5, ge=1)
         collection: str | None = None
 
-        def _get_relevant_documents(self, query: str, *, run_manager: Any) -> list[Any]:
-            result = self.retriever.retrieve(query, user_id=self.user_id, k=self.k,
-                                             collection=self.collection)
+        def _get_relevant_documents(self, query: str, *, run_manager: Any, k: int | None = None,
+                                    collection: str | None = None, **options: Any) -> list[Any]:
+            """``k`` / ``collection`` given: this call's, instead of the retriever's."""
+            _check_options(options)
+            k = self.k if k is None else _checked_k(k)
+            result = self.retriever.retrieve(query, user_id=self.user_id, k=k,
+                                             collection=self.collection if collection is None else collection)
             return [documents.Document(page_content=item.chunk.text, metadata=chunk_metadata(item),
                                        id=item.chunk.id)
                     for item in result.items]
 
+        async def _aget_relevant_documents(self, query: str, *, run_manager: Any, k: int | None = None,
+                                           collection: str | None = None, **options: Any) -> list[Any]:
+            return await asyncio.to_thread(self._get_relevant_documents, query, k=k, collection=collection,
+                                           run_manager=run_manager.get_sync(), **options)
+
     return CongmingRetriever
+
+
+# LangChain passes invoke()'s keyword arguments through; these it adds itself.
+_LANGCHAIN_OPTIONS = frozenset({"verbose"})
+
+
+def _check_options(options: dict[str, Any]) -> None:
+    unknown = sorted(set(options) - _LANGCHAIN_OPTIONS)
+    if unknown:
+        raise InputError(f"The congming retriever takes k and collection per call, not {', '.join(unknown)}.")
+
+
+def _checked_k(k: Any) -> int:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise InputError(f"k is the number of documents to return; it must be at least 1, got {k!r}.")
+    return k
 
 
 def as_langchain_retriever(retriever: HybridRetriever, user_id: str, *, k: int = 5,

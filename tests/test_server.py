@@ -9,6 +9,7 @@ import re
 import pytest
 
 from agent.errors import ConfigError
+from agent.llm.fake import fake_tokens
 from agent.server import create_app
 from agent.settings import Settings
 from tests.server_support import (
@@ -128,7 +129,7 @@ def test_api_keys_come_from_the_environment_as_a_mapping(clean_env):
 # ---- chat ---------------------------------------------------------------------------------
 
 def test_a_chat_completion_is_the_verified_answer_with_reasoning_and_citations(serve):
-    client, _ = serve()
+    client, llm = serve()
     ingest(client, KEY_ALICE)
     response = client.post(CHAT, json=ask("Where does Lin live?"), headers=auth(KEY_ALICE))
     assert response.status_code == 200, response.text
@@ -142,8 +143,10 @@ def test_a_chat_completion_is_the_verified_answer_with_reasoning_and_citations(s
     assert body["citations"][0]["number"] == 1 and "Hangzhou" in body["citations"][0]["text"]
     assert body["citations"][0]["source"] == "Lin"
     assert body["congming"]["user"] == "alice" and body["congming"]["action"] in ("kept", "annotated")
-    usage = body["usage"]
-    assert usage["completion_tokens"] > 0 and usage["total_tokens"] == usage["completion_tokens"]
+    usage = body["usage"]  # counted with the model's tokenizer (the fake one: words and marks, +4 a message)
+    assert usage["prompt_tokens"] == len(fake_tokens("Where does Lin live?")) + 4
+    assert usage["completion_tokens"] == len(fake_tokens(evidence_reply(llm.prompts[-1])))
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
 
 
 def stream_chat(client, payload: dict, key: str = KEY_ALICE, headers: dict | None = None):
@@ -169,7 +172,10 @@ def test_streaming_sends_reasoning_live_then_the_final_answer_and_citations(serv
     assert len(content) == 1 and "Hangzhou" in content[0]
     final = next(c for c in chunks if c["choices"] and c["choices"][0]["finish_reason"] == "stop")
     assert final["citations"][0]["number"] == 1 and final["congming"]["action"] in ("kept", "annotated")
-    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] > 0
+    usage = chunks[-1]["usage"]
+    assert chunks[-1]["choices"] == [] and usage["completion_tokens"] > 0
+    assert usage["prompt_tokens"] == len(fake_tokens("Where does Lin live?")) + 4
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
     plain = client.post(CHAT, json=ask("Where does Lin live?"), headers=auth(KEY_ALICE)).json()
     # asked again, the answer may also cite the remembered first turn
     assert without_marks(plain["choices"][0]["message"]["content"]) == without_marks(content[0])
@@ -226,11 +232,35 @@ def test_bad_chat_requests_get_clear_json_errors_streamed_or_not(serve, payload,
 
 def test_unparseable_json_and_unknown_routes_are_openai_errors(serve):
     client, _ = serve()
-    bad = client.post(CHAT, content=b"{not json",
-                      headers={**auth(KEY_ALICE), "Content-Type": "application/json"})
-    assert_error(bad, 400, "invalid_request")
+    json_headers = {**auth(KEY_ALICE), "Content-Type": "application/json"}
+    bad = assert_error(client.post(CHAT, content=b'{"model": "congming",\n "messages": [,]}',
+                                   headers=json_headers), 400, "invalid_request")
+    assert bad["message"].startswith("The request body is not valid JSON: expecting value at line 2, "
+                                      "column 15 (character 36).")
+    empty = assert_error(client.post(CHAT, content=b"", headers=json_headers), 400, "invalid_request")
+    assert empty["message"].startswith("The request body is empty: send a JSON object")
+    array = assert_error(client.post(CHAT, content=b"[1, 2]", headers=json_headers), 400, "invalid_request")
+    assert array["message"].startswith("The request body must be a JSON object, not an array.")
+    plain = client.post(CHAT, content=b'{"model": "congming"}',
+                        headers={**auth(KEY_ALICE), "Content-Type": "text/plain"})
+    assert "Content-Type: application/json" in assert_error(plain, 400, "invalid_request")["message"]
     assert_error(client.get("/v1/nothing", headers=auth(KEY_ALICE)), 404, "not_found")
-    assert_error(client.delete("/v1/models", headers=auth(KEY_ALICE)), 405, "method_not_allowed")
+    wrong = client.delete("/v1/models", headers=auth(KEY_ALICE))
+    assert_error(wrong, 405, "method_not_allowed")
+    assert wrong.headers["allow"] == "GET"
+    memories = client.put("/v1/memories", headers=auth(KEY_ALICE))  # several routes share the path
+    assert assert_error(memories, 405)["code"] == "method_not_allowed"
+    assert memories.headers["allow"] == "DELETE, GET, POST"
+
+
+def test_usage_counts_a_reply_no_model_wrote_in_the_models_tokens(serve):
+    client, llm = serve()
+    body = client.post(CHAT, json=ask("What is 17 + 25?"), headers=auth(KEY_ALICE)).json()
+    assert llm.prompts == [] and body["congming"]["action"] == "computed"
+    usage = body["usage"]
+    assert usage["prompt_tokens"] == len(fake_tokens("What is 17 + 25?")) + 4
+    assert usage["completion_tokens"] == len(fake_tokens(body["choices"][0]["message"]["content"])) > 0
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
 
 
 def test_text_parts_and_unknown_openai_fields_are_accepted(serve):
