@@ -8,12 +8,17 @@ job - changes nothing.
 
 A turn is indexed under two views, each a chunk: its own text, and its text after the
 message it answers (``context``). The second finds what a bare reply means ("Yes, last
-Friday!" after "Did you go to the pottery workshop?"). Recall runs the hybrid retriever
-(dense + BM25, RRF) over the user's memory chunks and adds up the fused scores of each
-turn's chunks: a turn found under both views, by both signals, comes first. Short candidate
-lists (30 a signal) work best: deeper ones add up noise. On LoCoMo this lifts evidence
-recall@10 from 0.47 (dense over raw turns) to 0.72 (benchmarks/locomo_memory.py); the graph
-walk does not help there (0.71), so it is off by default.
+Friday!" after "Did you go to the pottery workshop?"). The keyword index reads each view with
+the turn's date and what its relative expressions meant when said ("yesterday: 7 May 2023",
+``memory.time_anchor``) and with its words' stems ("hiked" -> "hik", ``memory.word_stems``);
+the embeddings and what is shown stay what was said. Recall runs the hybrid retriever
+(dense + BM25, RRF; the query's stems go to BM25 too) over the user's memory chunks and adds
+up the fused scores of each turn's chunks: a turn found under both views, by both signals,
+comes first. A question that asks when ("When did ...?") doubles the score of the turns that
+place something in time. Short candidate lists (30 a signal) work best: deeper ones add up
+noise. On LoCoMo this lifts evidence recall@10 from 0.47 (dense over raw turns) to 0.72
+without the time anchoring, stems and when-boost, more with them (benchmarks/locomo_memory.py,
+README); the graph walk does not help there (0.71), so it is off by default.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from graph.chunking import chunk_text
@@ -32,6 +37,8 @@ from graph.linking import GraphBuilder
 from graph.retrieve import HybridRetriever, Signal
 from graph.types import Chunk, Document, stable_id
 from memory.parts import Passage
+from memory.time_anchor import anchor_text, asks_when, mentions_time
+from memory.word_stems import stems_of
 
 MEMORY_COLLECTION = "memory"
 CONTEXT_CHARS = 500  # the end of the answered message that goes into the context view
@@ -112,22 +119,39 @@ class EpisodicMemory:
 
     def __init__(self, kb: KnowledgeBase, *, extractor: Extractor | None = None,
                  signals: Sequence[Signal] = ("dense", "bm25"), chunk_size: int = 200,
-                 overlap: int = 30, candidates: int = 30, walk: str = "all") -> None:
+                 overlap: int = 30, candidates: int = 30, walk: str = "all",
+                 anchor_time: bool = True, stems: bool = True,
+                 time_boost: float = 1.0) -> None:
         self.kb = kb
         self.builder = GraphBuilder(kb, extractor)
         self.signals = tuple(signals)
         self.retriever = HybridRetriever(kb, signals=self.signals, candidates=candidates, walk=walk)
         self.chunk_size = chunk_size
         self.overlap = overlap
+        self.anchor_time = anchor_time
+        self.stems = stems
+        self.time_boost = time_boost
 
     # ---- writing -------------------------------------------------------------------------
-    def _document(self, episode: Episode) -> tuple[Document, list[Chunk]]:
+    def _views(self, episode: Episode) -> list[str]:
+        """The texts a turn is embedded by: its own (in chunks when long), and with its context."""
         text = episode.text
         views = [span.text for span in chunk_text(text, chunk_size=self.chunk_size,
                                                   overlap=self.overlap)] or [text]
         context = " ".join(episode.context.split())[-CONTEXT_CHARS:]
         if context:
             views.append(f"{context}\n{views[0]}")
+        return views
+
+    def _anchored(self, episode: Episode, views: list[str]) -> list[str]:
+        """The views as the keyword index reads them: each with the turn's date and the dates
+        its relative expressions mean (``memory.time_anchor``), so "in May 2023" finds it."""
+        anchor = f"\n({anchor_text(episode.text, episode.at)})" if self.anchor_time else ""
+        return [f"{view}{anchor}" + (f"\n{stems_of(view)}" if self.stems else "") for view in views]
+
+    def _document(self, episode: Episode) -> tuple[Document, list[Chunk]]:
+        views = self._anchored(episode, self._views(episode))
+        context = " ".join(episode.context.split())[-CONTEXT_CHARS:]
         digest = hashlib.sha256(json.dumps([_metadata(episode), context], ensure_ascii=False,
                                            sort_keys=True).encode()).hexdigest()
         document = Document(id=episode.id, user_id=episode.user_id, content_hash=digest,
@@ -145,8 +169,10 @@ class EpisodicMemory:
         existing = self.kb.documents.get_document(episode.user_id, document.id)
         if existing is not None and existing.content_hash == document.content_hash:
             return False
-        vectors = self.kb.embed([chunk.text for chunk in chunks])
-        items = self.builder.extract(document, chunks)
+        said = self._views(episode)  # embedded and read for entities as said, dates and stems aside
+        vectors = self.kb.embed(said)
+        items = self.builder.extract(document, [replace(c, text=t)
+                                                for c, t in zip(chunks, said, strict=True)])
         index = self.kb.vectors(episode.user_id)
         with self.kb.db.transaction():
             added = self.kb.documents.add_document(document, chunks, replace=existing is not None)
@@ -166,11 +192,20 @@ class EpisodicMemory:
         if k < 1 or not query.strip():
             return []
         wanted = max(self.retriever.candidates * len(self.signals), 2 * k + len(exclude))  # all fused
-        result = self.retriever.retrieve(query, user_id=user_id, k=wanted,
-                                         collection=MEMORY_COLLECTION, signals=self.signals)
+        found = []
+        if self.stems and "bm25" in self.signals:  # RRF adds up per signal: fuse the two calls
+            found += self.retriever.retrieve(f"{query}\n{stems_of(query)}", user_id=user_id, k=wanted,
+                                             collection=MEMORY_COLLECTION, signals=("bm25",)).items
+            rest = tuple(s for s in self.signals if s != "bm25")
+            if rest:
+                found += self.retriever.retrieve(query, user_id=user_id, k=wanted,
+                                                 collection=MEMORY_COLLECTION, signals=rest).items
+        else:
+            found += self.retriever.retrieve(query, user_id=user_id, k=wanted,
+                                             collection=MEMORY_COLLECTION, signals=self.signals).items
         scores: dict[str, float] = {}
         documents: dict[str, Document] = {}
-        for item in result.items:
+        for item in found:
             document = item.document
             if document is None or document.collection != MEMORY_COLLECTION:
                 continue
@@ -180,6 +215,10 @@ class EpisodicMemory:
                 continue
             documents[document.id] = document
             scores[document.id] = scores.get(document.id, 0.0) + item.score
+        if self.time_boost and asks_when(query):  # "When did ...?": turns that place things in time
+            for document_id, document in documents.items():
+                if mentions_time(" ".join(str(m[1]) for m in document.metadata.get("messages", ()))):
+                    scores[document_id] *= 1.0 + self.time_boost
         ranked = sorted(scores, key=lambda d: (-scores[d], d))[:k]
         return [RecalledTurn(episode_from(documents[d]), scores[d]) for d in ranked]
 

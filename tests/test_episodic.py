@@ -152,3 +152,42 @@ def test_forget_compacts_an_hnsw_index_so_no_vector_is_left_behind(tmp_path):
 
         assert index.tombstones == 0 and len(index) == 7
         assert index.compact() == 0
+
+
+def test_a_turn_is_found_by_the_date_it_was_said_and_by_what_yesterday_meant(memory, kb):
+    said = datetime(2023, 5, 8, 13, 56, tzinfo=UTC)
+    memory.store(Episode("ann", "s1", "t1", said, (("Caroline", "I went to a support group yesterday."),)))
+    memory.store(Episode("ann", "s2", "t1", said + timedelta(days=60),
+                         (("Caroline", "I went to a pottery class today."),)))
+
+    def session_of_best(query: str) -> str:
+        return memory.recall("ann", query, k=1)[0].episode.session_id
+
+    assert session_of_best("What did Caroline do on 7 May?") == "s1"
+    assert session_of_best("Caroline in July 2023") == "s2"
+    assert kb.keywords.search("ann", "May", collection=MEMORY_COLLECTION)  # indexed ...
+    shown = passage_of(memory.recall("ann", "support group", k=1)[0].episode).text
+    assert shown == "Caroline: I went to a support group yesterday."  # ... never shown
+
+
+def test_inflected_words_find_each_other(memory):
+    memory.store(turn("ann", "s1", "t1", "We went hiking in the hills with the kids."))
+    memory.store(turn("ann", "s1", "t2", "The weather was lovely in the hills."))
+
+    assert memory.recall("ann", "Where did they hike?", k=1)[0].episode.turn_id == "t1"
+
+
+def test_a_when_question_prefers_the_turn_that_places_it_in_time(kb):
+    turns = [Episode("ann", "s1", "t1", T0, (("Mel", "The pottery workshop was so much fun, I loved it."),)),
+             Episode("ann", "s1", "t2", T0, (("Mel", "I went to the pottery workshop last Friday."),))]
+    plain, timed = EpisodicMemory(kb, time_boost=0.0), EpisodicMemory(kb, time_boost=1.0)
+    for episode in turns:
+        plain.store(episode)
+    question = "When did Mel go to the pottery workshop?"
+
+    assert timed.recall("ann", question, k=1)[0].episode.turn_id == "t2"
+    before = {r.episode.turn_id: r.score for r in plain.recall("ann", question, k=2)}
+    after = {r.episode.turn_id: r.score for r in timed.recall("ann", question, k=2)}
+    assert after["t2"] == pytest.approx(2 * before["t2"]) and after["t1"] == pytest.approx(before["t1"])
+    assert timed.recall("ann", "What did Mel do at the pottery workshop?", k=2)[0].score == \
+        plain.recall("ann", "What did Mel do at the pottery workshop?", k=2)[0].score  # not a when-question
