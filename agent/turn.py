@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agent.compare import read_comparison
+from agent.compare_kind import read_kind
 from agent.compute import compute_answer
 from agent.degenerate import degenerate
 from agent.errors import CongmingError, InputError
@@ -275,7 +276,7 @@ class TurnRunner:
             if verification.grounded:
                 return replace(told, evidence=evidence), verification
             log.info("answer from facts failed the check: %s", told.short)
-        reading = (read_comparison(self.reader, text, evidence, search)
+        reading = (read_comparison(self.reader, text, evidence, search) or read_kind(text, evidence, search)
                    or self.reader.read(text, evidence, search)) if evidence else None
         if reading is None and lookup != text and evidence:
             reading = self.reader.read(lookup, evidence, search)

@@ -4,6 +4,7 @@ by code, both sentences quoted; no year or the same year is no answer."""
 import pytest
 
 from agent.compare import Comparison, comparison_of, read_comparison
+from agent.compare_kind import read_kind
 from agent.reader import Reader
 from memory.parts import Passage
 
@@ -64,3 +65,33 @@ def test_no_answer_without_a_year_for_each_side_or_with_the_same_year():
     assert read_comparison(Reader(), FIRST, [EXIES], None) is None
     same = Passage("Circus Diablo is an American rock band, formed in 1997.", "Circus Diablo")
     assert read_comparison(Reader(), FIRST, [EXIES, same], None) is None
+
+
+NOLAN = Passage("Christopher Nolan is an English-American film director, screenwriter and producer.",
+                "Christopher Nolan")
+KALATHIL = Passage("Sathish Kalathil is an Indian film director and writer.", "Sathish Kalathil")
+VIDOR = Passage("King Wallis Vidor was an American film director, producer and screenwriter.", "King Vidor")
+CZIFFRA = Passage("Géza von Cziffra was a Hungarian film director and screenwriter.", "Géza von Cziffra")
+SENET = Passage("Senet is a board game from ancient Egypt.", "Senet")
+MEDICI = Passage("Medici is a board game designed by Reiner Knizia.", "Medici (board game)")
+LINCOLN = Passage("Lincoln is a 2012 American historical drama film.", "Lincoln (film)")
+
+
+def test_both_of_a_kind_when_each_opening_sentence_says_it():
+    reading = read_kind("Are Christopher Nolan and Sathish Kalathil both film directors?", [KALATHIL, NOLAN],
+                        None)
+    assert reading is not None and reading.short == "Yes" and reading.answer.startswith("Yes [1]")
+    assert reading.cited == (2, 1)
+    searched = read_kind("Are Medici and Senet both board games?", [],
+                         lambda query: [MEDICI] if query == "Medici" else [SENET])
+    assert searched is not None and searched.short == "Yes"
+
+
+def test_no_only_when_the_other_side_names_another_nationality():
+    reading = read_kind("Are King Vidor and Géza von Cziffra both American directors?", [VIDOR, CZIFFRA],
+                        None)
+    assert reading is not None and reading.short == "No" and "Hungarian" in reading.answer
+    # silence is no "no": a film that is not said to be a board game, or a side with no passage
+    assert read_kind("Are Medici and Lincoln both board games?", [MEDICI, LINCOLN], None) is None
+    assert read_kind("Are Medici and Senet both board games?", [MEDICI], None) is None
+    assert read_kind("Are Nolan and Vidor both directors of Inception?", [NOLAN, VIDOR], None) is None
