@@ -14,6 +14,7 @@ from agent.cli_knowledge import register_knowledge_commands
 from agent.cli_mcp import register_mcp_command
 from agent.cli_memory import register_memory_commands
 from agent.cli_migrate import register_migrate_commands
+from agent.cli_models import register_models_command
 from agent.cli_serve import register_serve_command
 from agent.cli_ui import register_ui_commands
 from agent.errors import CongmingError
@@ -88,6 +89,7 @@ register_knowledge_commands(app)
 register_mcp_command(app)
 register_memory_commands(app)
 register_migrate_commands(app)
+register_models_command(app)
 register_serve_command(app)
 register_ui_commands(app)
 

@@ -81,21 +81,66 @@ def _model_check(name: str, locate: Callable[[], Path]) -> Check:
 
 
 def check_llm_model(settings: Settings) -> Check:
+    """The model the configured backend will run: its resolved file, or the server and model name.
+    Nothing is downloaded; an OpenAI-compatible server is asked for its model list."""
     from agent.llm import BACKENDS
-    from agent.llm.packaged import packaged_gguf
+    from agent.llm.catalog import list_models, model_in_use, models_dir_of
+    from agent.llm.model_ref import how_to_fetch, is_hub_reference, parse_hub_reference
 
     backend = settings.llm.backend
     if backend not in BACKENDS:
         return Check("llm backend", "fail", f"unknown backend {backend!r}",
                      f"Set CONGMING_LLM__BACKEND to one of {sorted(BACKENDS)}.")
     if backend == "openai":
-        return Check("llm backend", "ok", f"openai-compatible server at {settings.llm.base_url}")
+        in_use = list_models(settings.llm).in_use
+        if in_use.problem:
+            return Check("llm backend", "fail", f"openai-compatible server: {in_use.label}", in_use.problem)
+        return Check("llm backend", "ok", f"openai-compatible server, model {in_use.label}")
     if backend == "fake":
         return Check("llm backend", "warn", "fake (scripted replies, for tests only)",
                      "Set CONGMING_LLM__BACKEND=llamacpp for a real model.")
-    if settings.llm.model:
-        return _model_check(f"llm model ({backend})", lambda: Path(settings.llm.model))
-    return _model_check(f"llm model ({backend}, packaged)", packaged_gguf)
+    model = settings.llm.model
+    name = f"llm model ({backend})" if model else f"llm model ({backend}, packaged)"
+    in_use = model_in_use(settings.llm)
+    if in_use.pending:
+        ref = parse_hub_reference(model)
+        return Check(name, "warn", f"{model} not downloaded yet (the first load downloads it)",
+                     how_to_fetch(ref, models_dir_of(settings.llm)))
+    if in_use.problem or in_use.path is None:
+        detail = "does not exist" if "does not exist" in in_use.problem else "not found"
+        return Check(name, "fail", f"{model or 'packaged model'} {detail}", in_use.problem)
+    check = _model_check(name, lambda: in_use.path)
+    if is_hub_reference(model) and check.status == "ok":
+        return Check(name, "ok", f"{model} -> {check.detail}")
+    return check
+
+
+def small_model(settings: Settings) -> bool:
+    """Whether the model counts as small (llm.small, else: the packaged model on llama.cpp), as
+    the turn decides with ``llm.small`` / ``capabilities.small``."""
+    if settings.llm.small is not None:
+        return settings.llm.small
+    return settings.llm.backend == "llamacpp" and not settings.llm.model
+
+
+def check_answerer(settings: Settings) -> Check:
+    """Who writes answers to questions: the evidence reader or the LLM (agent.answerer)."""
+    answerer = settings.agent.answerer
+    small = small_model(settings)
+    size = "a small model" if small else "a capable model"
+    if answerer == "auto":
+        author = "reader" if small else "llm"
+        why = f"agent.answerer = auto, {size}" + (" (llm.small)" if settings.llm.small is not None else "")
+    else:
+        author, why = answerer, f"agent.answerer = {answerer}"
+    detail = f"{'the reader (quotes the evidence, no LLM)' if author == 'reader' else 'the LLM'}: {why}"
+    if author == "llm" and small:
+        return Check("answers written by", "warn", detail,
+                     "A small model writes poor answers that the check mostly declines; set "
+                     "CONGMING_AGENT__ANSWERER=auto or configure a bigger model (`congming models`).")
+    fix = ("For answers written by a model, configure a bigger one (`congming models`)."
+           if author == "reader" and answerer == "auto" else "")
+    return Check("answers written by", "ok", detail, fix)
 
 
 def check_embedder_model(settings: Settings) -> Check:
@@ -142,7 +187,7 @@ def run_checks(settings: Settings, *, load: bool = False, driver: object = None)
     from agent.doctor_graph import check_graph
 
     checks = [check_python(), check_data_dir(settings), *check_optional_packages(),
-              check_llm_model(settings), check_embedder_model(settings),
+              check_llm_model(settings), check_answerer(settings), check_embedder_model(settings),
               *check_graph(settings, driver)]
     if load:
         checks += [check_llm_generates(settings), check_embedder_embeds(settings)]

@@ -37,8 +37,13 @@ class LLMSettings(BaseModel):
     backend: str = Field("llamacpp", description="llamacpp | transformers | openai | langchain | fake")
     model: str | None = Field(
         None,
-        description="GGUF path (llamacpp), model directory (transformers) or model name (openai). "
-        "Empty means the packaged SmolLM2-135M-Instruct Q4_1 GGUF.",
+        description="llamacpp: a GGUF path, a file name in models_dir, or hf:ORG/REPO/FILE.gguf "
+        "(downloaded once into models_dir); transformers: a model directory or GGUF; openai: the "
+        "server's model name. Empty means the packaged SmolLM2-135M-Instruct Q4_1 GGUF.",
+    )
+    models_dir: Path | None = Field(
+        None, description="Folder of GGUF files (listed by `congming models`; hf: downloads land "
+        "here); empty: <data_dir>/models."
     )
     n_ctx: int = Field(4096, ge=256, description="Context window in tokens (llamacpp).")
     n_batch: int = Field(512, ge=8, description="Prompt batch size (llamacpp).")
@@ -174,6 +179,12 @@ class Settings(BaseSettings):
     graph: GraphSettings = Field(default_factory=GraphSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     ui: UISettings = Field(default_factory=UISettings)
+
+    @model_validator(mode="after")
+    def _models_dir_in_data_dir(self) -> Settings:
+        if self.llm.models_dir is None:
+            self.llm.models_dir = self.data_dir / "models"
+        return self
 
     @classmethod
     def settings_customise_sources(

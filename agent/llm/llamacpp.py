@@ -14,7 +14,7 @@ from pathlib import Path
 
 from agent.errors import ConfigError, ModelNotFoundError
 from agent.llm.base import BaseLLM, Capabilities, ChatMessage, GenerationOptions
-from agent.llm.packaged import packaged_gguf
+from agent.llm.model_ref import resolve_gguf
 from agent.settings import LLMSettings
 from graph.errors import require
 
@@ -30,9 +30,13 @@ class LlamaCppLLM(BaseLLM):
     name = "llamacpp"
 
     def __init__(self, model_path: str | Path | None = None, *, n_ctx: int = 4096,
-                 n_batch: int = 512, threads: int = 1, seed: int = 0) -> None:
+                 n_batch: int = 512, threads: int = 1, seed: int = 0,
+                 models_dir: str | Path | None = None) -> None:
         super().__init__()
-        self.model_path = Path(model_path) if model_path else None
+        # a path, a file name in models_dir or hf:ORG/REPO/FILE.gguf (agent/llm/model_ref.py)
+        self.model_path = str(model_path) if model_path else None
+        self.models_dir = Path(models_dir) if models_dir else None
+        self.resolved_path: Path | None = None  # the GGUF file open() loaded
         self.n_ctx = n_ctx
         self.n_batch = n_batch
         self.threads = threads
@@ -44,7 +48,7 @@ class LlamaCppLLM(BaseLLM):
     @classmethod
     def from_settings(cls, settings: LLMSettings) -> LlamaCppLLM:
         return cls(settings.model, n_ctx=settings.n_ctx, n_batch=settings.n_batch,
-                   threads=settings.threads, seed=settings.seed)
+                   threads=settings.threads, seed=settings.seed, models_dir=settings.models_dir)
 
     @property
     def capabilities(self) -> Capabilities:
@@ -55,11 +59,7 @@ class LlamaCppLLM(BaseLLM):
         llama_cpp = require("llama_cpp", "local", "The llamacpp backend")
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-        path = self.model_path or packaged_gguf()
-        if not path.is_file():
-            raise ModelNotFoundError(
-                f"GGUF model file {path} does not exist; set CONGMING_LLM__MODEL to a .gguf file."
-            )
+        path = resolve_gguf(self.model_path, self.models_dir)
         try:
             llama = llama_cpp.Llama(
                 model_path=str(path), n_ctx=self.n_ctx, n_batch=self.n_batch,
@@ -80,6 +80,7 @@ class LlamaCppLLM(BaseLLM):
             stop_token_ids=[eos_id],
         )
         self._llama = llama
+        self.resolved_path = path
 
     def close(self) -> None:
         if self._llama is not None:
