@@ -43,6 +43,20 @@ class GraphView:
     def empty(self) -> bool:
         return not self.nodes
 
+    def degrees(self) -> dict[str, int]:
+        """Each entity's number of relations in the view."""
+        degree = dict.fromkeys((node.id for node in self.nodes), 0)
+        for edge in self.edges:
+            degree[edge.source] += 1
+            degree[edge.target] += 1
+        return degree
+
+    def recentre_names(self, limit: int = 12) -> list[str]:
+        """Names to recentre the view on: the neighbours (not seeds), best connected first."""
+        degree = self.degrees()
+        ranked = sorted((n for n in self.nodes if n.hops > 0), key=lambda n: (-degree[n.id], n.name))
+        return list(dict.fromkeys(n.name for n in ranked))[:limit]
+
 
 def _seeds(agent: Agent, graph: GraphStore, topic: str, user_id: str, limit: int) -> list[str]:
     named = list(graph.find_mentions(user_id, topic))
@@ -62,7 +76,7 @@ def _seeds(agent: Agent, graph: GraphStore, topic: str, user_id: str, limit: int
     return list(dict.fromkeys(ordered))[:limit]
 
 
-def graph_around(agent: Agent, topic: str, *, user_id: str = DEFAULT_USER_ID, max_nodes: int = 25,
+def graph_around(agent: Agent, topic: str, *, user_id: str = DEFAULT_USER_ID, max_nodes: int = 30,
                  hops: int = 1) -> GraphView:
     """The entities and relations around ``topic`` in this user's graph (empty when none is known)."""
     topic = topic.strip()

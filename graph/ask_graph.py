@@ -23,7 +23,7 @@ from graph.errors import ConfigError, InputError
 from graph.extract_llm import JsonLLM
 
 SYSTEM_PROMPT = """You turn a question into ONE read-only Cypher query (Neo4j 5) over this graph:
-(:Entity {user_id, id, name, type, properties})  type: person, place, organization, concept or other
+(:Entity {user_id, id, name, type, properties})  type: person, place, organization, product, concept or other
 (:Entity)-[:RELATED {user_id, id, type, weight, valid_from, valid_to}]->(:Entity)
   r.type is the relation in snake_case, e.g. lives_in, works_at, born_in, co_occurs
 (:EntityName {user_id, entity_id, name, norm})  every name and alias of an entity; norm is lower case

@@ -31,10 +31,29 @@ _ORG_SUFFIXES = ("公司", "集团", "银行", "大学", "学院", "研究院", 
 _WORK_VERBS = frozenset({"工作", "上班", "任职", "就职", "实习", "供职"})
 _JOIN_VERBS = frozenset({"加入", "入职", "收购", "创办", "创立"})
 _NAME_LIKE = re.compile(r"^(?=.*[A-Z0-9])[A-Za-z][\w.+#-]*$")
+# Common Chinese family names: jieba tags some plain words "nr" (公司简介), a person's name starts
+# with one of these (or is a transliteration, tagged nrt).
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武"
+    "戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮"
+    "柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古"
+    "吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫"
+    "寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+# Last words that make an English name an organisation, whatever the tagger said
+# ("Bluefin Robotics" is tagged PERSON by en_core_web_sm).
+_ORG_WORDS = frozenset({
+    "inc", "inc.", "corp", "corp.", "corporation", "ltd", "ltd.", "llc", "plc", "gmbh", "ag", "co",
+    "co.", "company", "group", "holdings", "robotics", "labs", "lab", "laboratories", "systems",
+    "technologies", "technology", "software", "solutions", "industries", "networks", "motors",
+    "airlines", "bank", "university", "college", "institute", "foundation", "association",
+    "ventures", "partners", "capital", "studios", "studio", "media", "pharmaceuticals", "energy",
+    "dynamics", "analytics", "logistics", "electronics", "games", "records", "press", "agency",
+    "council", "ministry", "department", "hospital", "school", "academy", "society", "club"})
 
 # spaCy OntoNotes labels -> entity types; numbers, dates and nationalities are not entities here.
 _SPACY_TYPES = {"PERSON": "person", "GPE": "place", "LOC": "place", "FAC": "place",
-                "ORG": "organization", "PRODUCT": "other", "EVENT": "other",
+                "ORG": "organization", "PRODUCT": "product", "EVENT": "other",
                 "WORK_OF_ART": "other", "LAW": "other", "LANGUAGE": "other"}
 _ENTITY_TRIM_POS = frozenset({"DET", "PUNCT", "SPACE"})
 _PHRASE_TRIM_POS = frozenset({"DET", "PRON", "PART", "ADP", "CCONJ", "PUNCT", "NUM", "SYM", "SPACE"})
@@ -110,10 +129,18 @@ class FastExtractor:
     def _chinese(self, text: str, start: int, end: int, out: EntityCollector) -> None:
         tokens = _jieba_tokens(self._tagger(), text[start:end], start)
         nouns = Counter(word for word, flag, _ in tokens if flag == "n" and len(word) >= 2)
-        for i, (word, _, offset) in enumerate(tokens):
+        i = 0
+        while i < len(tokens):
+            word, _, offset = tokens[i]
+            if _names_an_org(tokens, i) and word not in self.user_words:
+                suffix = tokens[i + 1][0]
+                out.add(word + suffix, "organization", offset, offset + len(word) + len(suffix))
+                i += 2
+                continue
             type_ = self._chinese_type(tokens, i, nouns)
             if type_:
                 out.add(word, type_, offset, offset + len(word))
+            i += 1
 
     def _chinese_type(self, tokens: list[tuple[str, str, int]], i: int,
                       nouns: Counter[str]) -> str | None:
@@ -126,6 +153,8 @@ class FastExtractor:
             type_ = "other" if _NAME_LIKE.match(word) else None
         elif flag == "n":
             return "concept" if nouns[word] >= self.min_concept_count else None
+        elif flag == "nr" and word[0] not in _SURNAMES:
+            return "concept"  # no family name: a word jieba's dictionary mistags (公司简介)
         else:
             type_ = _JIEBA_TYPES.get(flag)
         if type_ in ("person", "other") and _works_like_org(tokens, i):
@@ -154,6 +183,8 @@ class FastExtractor:
         for ent in doc.ents:
             type_ = _SPACY_TYPES.get(ent.label_)
             span = _trim(ent, _ENTITY_TRIM_POS)
+            if type_ in ("person", "other") and span is not None and _org_named(span.text):
+                type_ = "organization"
             if type_ and span is not None:
                 out.add(span.text, type_, start + span.start_char, start + span.end_char)
                 taken.append((span.start_char, span.end_char))
@@ -173,7 +204,7 @@ class FastExtractor:
             return None
         # A capitalised first word of a sentence is often tagged PROPN; one alone is no name.
         if any(t.pos_ == "PROPN" for t in span) and not (len(span) == 1 and span[0].is_sent_start):
-            return span.text, "other"
+            return span.text, "organization" if _org_named(span.text) else "other"
         if len(content) >= 2 or nouns[span.root.lemma_.lower()] >= self.min_concept_count:
             words = [_case(t) for t in span[:-1]] + [_case(span[-1], span[-1].lemma_)]
             return " ".join(words), "concept"
@@ -202,6 +233,21 @@ def _jieba_tokens(tagger: Any, segment: str, base: int) -> list[tuple[str, str, 
         tokens.append((pair.word, pair.flag, base + found))
         offset = found + len(pair.word)
     return tokens
+
+
+def _names_an_org(tokens: list[tuple[str, str, int]], i: int) -> bool:
+    """A plain noun followed by an organisation word and adjacent to it: 星河 + 科技 -> 星河科技."""
+    if i + 1 >= len(tokens):
+        return False
+    (word, flag, offset), (after, _, after_offset) = tokens[i], tokens[i + 1]
+    return (flag == "n" and len(word) >= 2 and after in _ORG_SUFFIXES
+            and after_offset == offset + len(word))
+
+
+def _org_named(name: str) -> bool:
+    """"Bluefin Robotics", "Acme Inc.": a name of two or more words ending in an organisation word."""
+    words = name.split()
+    return len(words) >= 2 and words[-1].casefold() in _ORG_WORDS
 
 
 def _works_like_org(tokens: list[tuple[str, str, int]], i: int) -> bool:

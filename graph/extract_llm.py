@@ -25,7 +25,8 @@ MAX_RELATION_CHARS = 60
 
 _TYPE_SYNONYMS = {"organisation": "organization", "org": "organization", "company": "organization",
                   "location": "place", "city": "place", "country": "place", "gpe": "place",
-                  "people": "person", "human": "person", "thing": "other", "misc": "other"}
+                  "people": "person", "human": "person", "thing": "other", "misc": "other",
+                  "device": "product", "software": "product", "brand": "product"}
 
 _EXAMPLE = {
     "entities": [{"name": "Marie Curie", "type": "person"},

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from graph.extract import CO_OCCURS, ExtractionError, Extractor
@@ -54,6 +55,14 @@ class _Draft:
     aliases: set[str] = field(default_factory=set)
     sources: set[str] = field(default_factory=set)
     topic: bool = False
+    votes: Counter[str] = field(default_factory=Counter)  # extracted types, one per chunk
+
+    def best_type(self) -> str:
+        """The type most chunks gave it (ties: the more specific); a topic that no chunk
+        typed stays "other"."""
+        if not self.votes:
+            return self.type
+        return max(self.votes, key=lambda t: (self.votes[t], t not in ("concept", "other")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +100,8 @@ class GraphBuilder:
             for entity, relation in self._extract_chunk(chunk):
                 if entity is not None:
                     found = draft(entity.name, entity.type)
+                    found.votes[entity.type] += 1  # an extraction names an entity once
                     found.sources.add(chunk.id)
-                    if found.type == "other":
-                        found.type = entity.type
                 if relation is not None:
                     a, b = entity_id(user, relation.subject), entity_id(user, relation.object)
                     if relation.relation == CO_OCCURS:
@@ -101,6 +109,8 @@ class GraphBuilder:
                     key = (a, relation.relation, b)
                     weights[key] = weights.get(key, 0.0) + relation.weight
                     sources.setdefault(key, set()).add(chunk.id)
+        for d in drafts.values():
+            d.type = d.best_type()
         entities = tuple(
             Entity(id=eid, user_id=user, name=d.name, type=d.type, aliases=tuple(sorted(d.aliases)),
                    properties={"topic": True} if d.topic else {}, provenance=tuple(sorted(d.sources)))

@@ -239,7 +239,7 @@ def test_the_knowledge_graph_around_a_topic_is_drawn(settings):
     assert view.edges and all(e.source in ids and e.target in ids for e in view.edges)
 
     figure = graph_figure(view, "Knowledge graph around “Zephyr lamp”")
-    drawn = {name for trace in figure.data if trace.mode == "markers+text" for name in trace.text}
+    drawn = {name for trace in figure.data if trace.name == "names" for name in trace.text}
     assert drawn == names
     positions = spring_layout(4, [(0, 1), (1, 2)])
     assert positions.shape == (4, 2) and abs(positions).max() <= 1.0

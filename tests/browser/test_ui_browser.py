@@ -188,3 +188,61 @@ def test_history_survives_a_restart_and_each_user_sees_only_their_own(ui_server,
     assert "Mira Okafor" not in page.inner_text("body")  # alice's document is not bob's
     shots(page, "bob-sees-nothing-of-alice")
     context.close()
+
+
+GRAPH_DOCUMENT = (
+    "# 星河科技公司简介\n\n星河科技成立于2015年，总部位于临江市滨湖大厦。公司现有员工450人，总经理是韩明远。"
+    "星河科技在杭州和深圳设有分部，与阿里巴巴和腾讯合作。旗舰产品星眼摄像头去年卖出了12万台。\n\n"
+    "Bluefin Robotics builds underwater drones for harbour inspections with 星河科技. The company was "
+    "founded in 2008 by Mara Quist in Lowhaven. Its headquarters are in Saltmere. The chief technology "
+    "officer is Oren Falk. Kestrel Loom and Bluefin Robotics share an office in Port Ellery.\n")
+# The boxes of the names and relation names Plotly drew, and whether any two overlap.
+TEXT_BOXES = """
+(plot) => {
+  const boxes = [...plot.querySelectorAll('.textpoint text')].filter(t => t.textContent.trim())
+    .map(t => { const r = t.getBoundingClientRect();
+                return {text: t.textContent, l: r.left, r: r.right, t: r.top, b: r.bottom}; });
+  const clashes = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], c = boxes[j];
+    if (a.l < c.r - 1 && c.l < a.r - 1 && a.t < c.b - 1 && c.t < a.b - 1) clashes.push([a.text, c.text]);
+  }
+  const bar = plot.querySelector('.modebar');
+  return {count: boxes.length, clashes, toolbar: !!bar && bar.offsetParent !== null};
+}
+"""
+
+
+def test_the_graph_view_is_readable_in_english_and_chinese(ui_server, chromium, shots, tmp_path):
+    context = chromium.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    login(page, ui_server, "alice")
+    document = tmp_path / "xinghe.md"
+    document.write_text(GRAPH_DOCUMENT, encoding="utf-8")
+    attach(page, document)
+    send(page, "星河科技在哪里？")
+    answer_with(page, "Read 1 of 1 file(s)")
+    page.fill("#chat-input", "")
+    page.type("#chat-input", "/graph")  # the command picked from its menu, the topic typed after it
+    page.get_by_text(COMMAND_MENU["graph"]).first.wait_for()
+    page.keyboard.press("Enter")
+    page.type("#chat-input", "星河科技")
+    page.click("#chat-submit")  # Enter right after Chinese input may be eaten by the input method
+    graph = answer_with(page, "Knowledge graph around")
+    plot = graph.locator(".js-plotly-plot").first
+    plot.wait_for(timeout=WAIT_MS)
+    page.wait_for_timeout(1000)  # Plotly finishes drawing the text
+    drawn = plot.evaluate(TEXT_BOXES)
+    assert drawn["count"] >= 6, drawn
+    assert drawn["clashes"] == [], drawn
+    assert not drawn["toolbar"]
+    names = plot.locator(".textpoint text").all_text_contents()
+    assert "星河科技" in names and "临江市" in names
+    recentre = graph.get_by_role("button", name="临江市")
+    shots(page, "graph-星河科技")
+    recentre.click()  # a neighbour's button recentres the view on it
+    answer_with(page, "Knowledge graph around “临江市”").locator(".js-plotly-plot").first.wait_for(
+        timeout=WAIT_MS)
+    page.wait_for_timeout(1000)
+    shots(page, "graph-recentred")
+    context.close()
