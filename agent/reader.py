@@ -118,15 +118,16 @@ class Reader:
     @staticmethod
     def from_told(question_text: str, told: Sequence[Passage], values: Sequence[str]) -> Reading:
         """The answer to a question about something the user told: ``values`` from the facts
-        ``told`` (each passage: the fact, then the user's own words), quoted as told."""
+        ``told`` (each passage: the fact, then the user's own words), quoted as told; with no
+        values (a later turn may have changed it) the passages are quoted and nothing chosen."""
         language = analyse(question_text).language
         short = ("、" if language == "zh" else ", ").join(dict.fromkeys(values))
         quoted = [p.text.split("\n")[-1] for p in told]
         numbered = enumerate(zip(told, quoted, strict=True), start=1)
         lines = [quote(language, p, said, n) for n, (p, said) in numbered]
-        lead = f"{short}[1]。" if language == "zh" else f"{short} [1]"
+        lead = [(f"{short}[1]。" if language == "zh" else f"{short} [1]")] if short else []
         trace = f"answered from what you told me: {'; '.join(p.text.split(chr(10))[0] for p in told)}"
-        return Reading("\n".join([lead, *lines]), short, quoted[0], 1, 1.0, trace, tuple(told),
+        return Reading("\n".join([*lead, *lines]), short, quoted[0], 1, 1.0, trace, tuple(told),
                        more=tuple(range(2, len(told) + 1)))
 
     def _best(self, question: Question, evidence: Sequence[Passage], *,

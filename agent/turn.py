@@ -272,7 +272,8 @@ class TurnRunner:
         user's facts, checked the same way against them."""
         if told is not None:
             checked = replace(told.evidence[0], text="\n".join(p.text for p in told.evidence))
-            verification = self.verifier.verify(f"{told.short}. {told.sentence}", (checked,), question=text)
+            claim = f"{told.short}. {told.sentence}" if told.short else told.sentence
+            verification = self.verifier.verify(claim, (checked,), question=text)
             if verification.grounded:
                 return replace(told, evidence=evidence), verification
             log.info("answer from facts failed the check: %s", told.short)

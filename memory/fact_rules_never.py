@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+from graph.cjk import has_cjk
+from memory.fact_rules import sentences
+
 _TIME_EN = (r"(?:last|this|earlier this) (?:year|month|week|summer|winter|spring|autumn|fall|weekend|"
             r"morning|afternoon|evening|night)|(?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
             r"(?:in|since|back in) \d{4}|(?:\d+|a|an|one|two|three|four|five|six|a few|several|some) "
@@ -121,3 +124,10 @@ def statement_zh(sentence: str) -> str:
 def plans_zh(predicate: str) -> bool:
     """Whether a Chinese predicate ("想搬到", "打算在……工作") is a plan or a wish."""
     return bool(PLANS_ZH.match(predicate))
+
+
+def stated(text: str) -> str:
+    """What ``text`` states, sentence by sentence: questions, requests, conditions and the like
+    left out."""
+    kept = ((statement_zh if has_cjk(s) else statement_en)(s) for s in sentences(text))
+    return " ".join(filter(None, kept))

@@ -23,8 +23,10 @@ from graph.store import normalise_name
 from graph.types import stable_id
 from memory.consolidator import Consolidator
 from memory.episodic import Episode, EpisodicMemory, episode_id, passage_of
-from memory.fact_question import asked_fact
-from memory.fact_text import NOTE
+from memory.fact_question import FactQuestion, asked_fact
+from memory.fact_rules_never import stated
+from memory.fact_text import NOTE, kin_noun
+from memory.fact_vocab import USER, relation_words
 from memory.parts import Passage, PinnedFact
 from memory.queue import Job, MemoryQueue
 
@@ -51,6 +53,20 @@ def fact_passage(fact: Fact, kin: Mapping[str, Fact] | None = None) -> Passage:
 
 _ASKS_PAST = re.compile(r"\b(?:before|used to|previous(?:ly)?|former(?:ly)?|originally|earlier|in the past|"
                        r"at first|history)\b|以前|之前|原来|过去|曾经|先前|早先|原先", re.IGNORECASE)
+
+
+_CHANGE = re.compile(r"\b(?:moved|moving|relocat\w*|now|no longer|changed|switched|started|left|quit|new|"
+                     r"any ?more)\b|搬|现在|不再|换|跳槽|改|辞职|离开|入职", re.IGNORECASE)
+_CHANGE_SUBJECT_USER = re.compile(r"\b(?:i|i'm|i've|my|me|we|we're|we've|our|us)\b|我", re.IGNORECASE)
+
+
+def _names_of(subject: str, kin: Mapping[str, Fact]) -> list[str]:
+    """How the user may speak of ``subject``: the name, its first word, the kin nouns."""
+    names = {subject, subject.split()[0]}
+    related = kin.get(normalise_name(subject))
+    if related is not None:
+        names |= {kin_noun(related.relation, chinese, related.text) for chinese in (False, True)}
+    return sorted(n for n in names if n)
 
 
 def _says_any(episode: Episode, values: Collection[str]) -> bool:
@@ -212,7 +228,27 @@ class LongTermMemory:
             said = f.text if f.text and normalise_name(f.object) in normalise_name(f.text) else ""
             text = f"{described}\n{said}" if said and said != described else described
             passages.append(Passage(text, "memory", f.id, at=f.last_reinforced, kind="fact"))
+        if found and (later := self._told_since(user_id, question, asked, kin, found)) is not None:
+            return [*passages, later], []  # a change the rules did not read: quote both, choose neither
         return passages, [f.object for f in found]
+
+    def _told_since(self, user_id: str, question: str, asked: FactQuestion, kin: Mapping[str, Fact],
+                    found: Sequence[Fact]) -> Passage | None:
+        """A turn said after the facts ``found`` that speaks of a change in the same relation of
+        the same person ("we ended up relocating, Leeds is home now"), if any."""
+        since = max(f.last_reinforced for f in found)
+        names = _CHANGE_SUBJECT_USER if asked.subject == USER else re.compile(
+            "|".join(re.escape(n) for n in _names_of(asked.subject, kin)) + r"|\b(?:she|he|her|his)\b|她|他",
+            re.IGNORECASE)
+        words = [w for w in relation_words(asked.relation).split() if len(w) > 2 or not w.isascii()]
+        for turn in self.episodic.recall(user_id, question, k=5):
+            if turn.episode.at <= since:
+                continue
+            said = stated(" ".join(text for speaker, text in turn.episode.messages if speaker == "user"))
+            folded = said.casefold()
+            if _CHANGE.search(said) and names.search(said) and any(w in folded for w in words):
+                return passage_of(turn.episode, leave_out=("assistant",))
+        return None
 
     def pinned_facts(self, user_id: str, *, limit: int = 8) -> list[PinnedFact]:
         """The user's strongest current facts, for the top of every prompt."""

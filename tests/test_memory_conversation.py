@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.reader import Reader
 from graph.embedding import HashEmbedder
 from graph.knowledge import KnowledgeBase
 from memory.fact_extract import RuleFactExtractor
@@ -223,3 +224,17 @@ def test_a_change_told_in_chat_ends_the_old_value_and_keeps_it_as_history(memory
     assert {(r, o) for _, r, o in facts} == ({now} if now else set())
     history = [f for f in memory.facts.facts("ann", include_history=True) if not f.current]
     assert [f.object for f in history] == [ended] and history[0].valid_to is not None
+
+
+def test_a_change_the_rules_cannot_read_is_shown_beside_the_old_fact_not_hidden(memory):
+    tell(memory, "ann", "s1", ["I live in Quarrybank.",
+                               "Turns out we ended up relocating: Helmsley Cross is home now."])
+    assert ("user", "lives_in", "Quarrybank") in current(memory, "ann")  # the rules missed the move
+    passages, values = memory.told_answer("ann", "Where do I live?")
+    assert values == [] and "Helmsley Cross" in passages[-1].text and passages[-1].kind == "turn"
+    reading = Reader().from_told("Where do I live?", passages, values)
+    assert reading.short == "" and "Quarrybank" in reading.answer and "Helmsley Cross" in reading.answer
+    assert memory.told_answer("bob", "Where do I live?") == ([], [])
+    tell(memory, "cy", "s1", ["My son Alaric lives in Dunmere.", "What if Alaric moved to Pellworth?",
+                              "If he moved to Pellworth he'd be closer to his job."])
+    assert memory.told_answer("cy", "Where does my son live?")[1] == ["Dunmere"]  # a hypothetical: no change
