@@ -26,7 +26,7 @@ from memory.episodic import Episode, EpisodicMemory, episode_id, passage_of
 from memory.fact_question import FactQuestion, asked_fact
 from memory.fact_rules_never import stated
 from memory.fact_text import NOTE, kin_noun
-from memory.fact_vocab import USER, relation_words
+from memory.fact_vocab import RELATIVES_ZH, USER, relation_words
 from memory.parts import Passage, PinnedFact
 from memory.queue import Job, MemoryQueue
 
@@ -57,7 +57,10 @@ _ASKS_PAST = re.compile(r"\b(?:before|used to|previous(?:ly)?|former(?:ly)?|orig
 
 _CHANGE = re.compile(r"\b(?:moved|moving|relocat\w*|now|no longer|changed|switched|started|left|quit|new|"
                      r"any ?more)\b|搬|现在|不再|换|跳槽|改|辞职|离开|入职", re.IGNORECASE)
-_CHANGE_SUBJECT_USER = re.compile(r"\b(?:i|i'm|i've|my|me|we|we're|we've|our|us)\b|我", re.IGNORECASE)
+# the user as the one who changed: "I", "we", 我 / 我们 (not "my sister", 我妹妹)
+_CHANGE_SUBJECT_USER = re.compile(
+    r"\b(?:i|i'm|i've|we|we're|we've)\b|我(?!的?(?:" + "|".join(map(re.escape, RELATIVES_ZH)) + "))",
+    re.IGNORECASE)
 
 
 def _names_of(subject: str, kin: Mapping[str, Fact]) -> list[str]:
@@ -235,11 +238,11 @@ class LongTermMemory:
     def _told_since(self, user_id: str, question: str, asked: FactQuestion, kin: Mapping[str, Fact],
                     found: Sequence[Fact]) -> Passage | None:
         """A turn said after the facts ``found`` that speaks of a change in the same relation of
-        the same person ("we ended up relocating, Leeds is home now"), if any."""
+        the same person, by name or kin noun ("we ended up relocating, Leeds is home now"), if
+        any; "she" alone is not enough (it may be anyone)."""
         since = max(f.last_reinforced for f in found)
         names = _CHANGE_SUBJECT_USER if asked.subject == USER else re.compile(
-            "|".join(re.escape(n) for n in _names_of(asked.subject, kin)) + r"|\b(?:she|he|her|his)\b|她|他",
-            re.IGNORECASE)
+            "|".join(re.escape(n) for n in _names_of(asked.subject, kin)), re.IGNORECASE)
         words = [w for w in relation_words(asked.relation).split() if len(w) > 2 or not w.isascii()]
         for turn in self.episodic.recall(user_id, question, k=5):
             if turn.episode.at <= since:

@@ -238,3 +238,10 @@ def test_a_change_the_rules_cannot_read_is_shown_beside_the_old_fact_not_hidden(
     tell(memory, "cy", "s1", ["My son Alaric lives in Dunmere.", "What if Alaric moved to Pellworth?",
                               "If he moved to Pellworth he'd be closer to his job."])
     assert memory.told_answer("cy", "Where does my son live?")[1] == ["Dunmere"]  # a hypothetical: no change
+
+
+def test_a_change_about_someone_else_does_not_unsettle_a_fact(memory):
+    tell(memory, "ann", "s1", ["My sister Lin lives in Hangzhou.", "Lin moved to Shanghai.", "我住在北京。"])
+    tell(memory, "ann", "s2", ["我表哥骆星河住在青枫市。", "他上个月搬到了云汐市。", "我妹妹搬到了广州。"])
+    assert memory.told_answer("ann", "我住在哪里？")[1] == ["北京"]
+    assert memory.told_answer("ann", "Where does my cousin live?")[1] == ["云汐市"]
