@@ -110,10 +110,17 @@ class Neo4jGraphStore:
 
     def _unavailable(self, exc: Exception) -> BackendUnavailableError:
         where = f"at {self.uri}" if self.uri else "through the driver passed in"
+        neo4j = require("neo4j", "neo4j", _PURPOSE)
+        if isinstance(exc, neo4j.exceptions.AuthError):
+            return BackendUnavailableError(
+                f"Neo4j {where} refused the login of user {self.user!r}: {exc.message or exc}. Set the "
+                "right user name and password: graph.user and graph.password (CONGMING_GRAPH__USER, "
+                "CONGMING_GRAPH__PASSWORD).")
         return BackendUnavailableError(
-            f"Cannot reach Neo4j {where}: {type(exc).__name__}: {exc}. Check NEO4J_URI, "
-            "NEO4J_USER and NEO4J_PASSWORD, and that the server is running "
-            "(`docker compose up -d neo4j`, then `docker compose ps` shows it healthy).")
+            f"Cannot reach Neo4j {where}: {type(exc).__name__}: {exc}. Check that the server is "
+            "running (`docker compose up -d neo4j`, then `docker compose ps` shows it healthy; for "
+            "tests `make neo4j`) and its address: graph.uri (CONGMING_GRAPH__URI; NEO4J_URI in the tests "
+            "and benchmarks), e.g. neo4j://localhost:7687.")
 
     def _run(self, mode: str, work: Callable[..., T], *args: Any, timeout: float | None = -1.0,
              needs_schema: bool = True) -> T:
