@@ -8,12 +8,13 @@ Every read and write names the user it is for.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from agent.errors import InputError
+from agent.errors import BackendUnavailableError, InputError
 from agent.events import Event, Reply, TurnDone, TurnFailed
 from agent.llm import LLM
 from agent.options import DEFAULT_OPTIONS, TurnOptions
@@ -24,6 +25,8 @@ from graph.knowledge import KnowledgeBase
 from graph.retrieve import HybridRetriever, RetrievalResult, Signal
 from graph.types import Document
 from memory.parts import Passage, Turn
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SESSION_ID = "default"
 
@@ -233,9 +236,16 @@ class Agent:
             notes = tuple(f"{signal} retrieval skipped: {why}" for signal, why in found.skipped.items())
         memory, pinned = self.memory, []
         if memory is not None:
-            if agent.memory_k:
-                evidence += memory.recall(user_id, message, k=agent.memory_k, exclude=session_turns)
-            pinned = memory.pinned_facts(user_id, limit=self.settings.memory.pinned_facts)
+            try:
+                if agent.memory_k:
+                    evidence += memory.recall(user_id, message, k=agent.memory_k, exclude=session_turns)
+                pinned = memory.pinned_facts(user_id, limit=self.settings.memory.pinned_facts)
+            except BackendUnavailableError as exc:  # the graph holding the facts is down: turns only
+                log.warning("Remembered facts skipped: %s", exc)
+                notes += (f"remembered facts skipped: {exc}",)
+                if agent.memory_k:
+                    evidence += memory.recall(user_id, message, k=agent.memory_k, exclude=session_turns,
+                                              facts=0)
         return Gathered(evidence=tuple(evidence), facts=tuple(pinned), notes=notes)
 
     # ---- long-term memory -------------------------------------------------------------

@@ -23,7 +23,7 @@ from agent.compare import read_comparison
 from agent.compare_kind import read_kind
 from agent.compute import compute_answer
 from agent.degenerate import degenerate
-from agent.errors import CongmingError, InputError
+from agent.errors import BackendUnavailableError, CongmingError, InputError
 from agent.events import (
     AnswerToken,
     Citation,
@@ -261,7 +261,11 @@ class TurnRunner:
         """The answer from the user's current facts, when the question asks for one of them."""
         if self.memory is None or self.reader is None:
             return None
-        passages, values = self.memory.told_answer(user_id, text)
+        try:
+            passages, values = self.memory.told_answer(user_id, text)
+        except BackendUnavailableError as exc:  # the graph holding the facts is down
+            log.warning("Answers from remembered facts skipped: %s", exc)
+            return None
         return self.reader.from_told(text, passages, values) if passages else None
 
     def _reading(self, text: str, lookup: str, evidence: tuple[Passage, ...],

@@ -71,6 +71,7 @@ class Neo4jGraphStore:
         self.connect_timeout_s = connect_timeout_s
         self.max_retry_s = max_retry_s
         self._schema_ready = False
+        self._down: BackendUnavailableError | None = None  # the error of the last call, if it found no server
 
     # ---- connection ------------------------------------------------------------------------
     def open(self) -> None:
@@ -129,14 +130,23 @@ class Neo4jGraphStore:
             raise CongmingError("Neo4jGraphStore is not open; call open() first.")
         if needs_schema and not self._schema_ready:  # open() found the server down
             self.create_schema()
+        if self._down is not None:  # found down before: one quick probe, not the driver's retries
+            try:
+                self._driver.verify_connectivity()
+            except Exception as exc:  # still down (the probe's own error says no more)
+                raise self._down from exc
+            self._down = None
         timed = neo4j.unit_of_work(timeout=self.query_timeout_s if timeout == -1.0 else timeout)(work)
         try:
             with self._driver.session(database=self.database) as session:
                 execute = session.execute_read if mode == "read" else session.execute_write
-                return execute(timed, *args)
+                found = execute(timed, *args)
         except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
                 neo4j.exceptions.DatabaseUnavailable, neo4j.exceptions.AuthError) as exc:
-            raise self._unavailable(exc) from exc
+            self._down = self._unavailable(exc)
+            raise self._down from exc
+        self._down = None
+        return found
 
     def _read(self, work: Callable[..., T], *args: Any) -> T:
         return self._run("read", work, *args)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graph.errors import ConfigError, InputError
+from graph.errors import BackendUnavailableError, ConfigError, InputError
 from graph.knowledge import KnowledgeBase
 from graph.store import normalise_name
 from graph.types import stable_id
@@ -203,7 +203,10 @@ class LongTermMemory:
         user moved): a turn saying one is not evidence for a question about now."""
         if self.facts is None:
             return {}
-        told = self.facts.facts(user_id, include_history=True)
+        try:
+            told = self.facts.facts(user_id, include_history=True)
+        except BackendUnavailableError:  # the graph is down: the turns go unfiltered
+            return {}
         holds = {(f.subject, f.relation, normalise_name(f.object)) for f in told if f.current}
         stale: dict[str, set[str]] = {}
         for f in told:

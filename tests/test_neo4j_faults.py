@@ -133,7 +133,6 @@ def test_a_server_down_at_start_fails_clearly_or_degrades(settings):
     assert uri in message and "CONGMING_GRAPH__URI" in message and "running" in message, message
 
     settings.graph.degrade = True
-    settings.memory.enabled = False  # memory's facts do not degrade yet: see the xfail test below
     agent, _ = make_agent(settings, answerer="reader")
     with agent:
         assert agent.knowledge.graph_error and uri in agent.knowledge.graph_error
@@ -148,9 +147,6 @@ def test_a_server_down_at_start_fails_clearly_or_degrades(settings):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, raises=BackendUnavailableError, reason=(
-    "memory's facts live in the graph and do not degrade: the turn fails with "
-    "BackendUnavailableError from LongTermMemory.recall (agent/core.py _gather)"))
 def test_chat_with_memory_on_answers_while_the_server_is_down(settings):
     user = fresh_user("down")
     graph_settings(settings, os.environ["NEO4J_URI"], os.environ.get("NEO4J_PASSWORD", ""))
@@ -218,7 +214,6 @@ def test_chat_keeps_answering_when_the_server_dies_mid_session(settings, second_
 
     uri = second_server.uri
     graph_settings(settings, uri)
-    settings.memory.enabled = False  # memory's facts do not degrade yet (see the xfail test above)
     user = fresh_user("killed")
     agent, _ = make_agent(settings, answerer="reader")
     with agent:
