@@ -145,6 +145,16 @@ def _lead_in_start(text: str, floor: int, piece: TextSpan, limit: int, budget: i
     return piece.start
 
 
+def with_title(title: str, text: str) -> str:
+    """What is embedded and keyword-indexed for a chunk: its document's title, then its text.
+
+    A document's later chunks seldom repeat its name, and the title is often the one name a
+    question uses, so both dense and keyword search see it with every chunk. The chunk's
+    own text and offsets are unchanged."""
+    title = title.strip()
+    return f"{title}\n{text}" if title else text
+
+
 _ABBREVIATIONS = frozenset({
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "inc", "ltd", "co", "corp",
     "dept", "fig", "no", "vol", "approx", "e.g", "i.e", "u.s", "u.k", "a.m", "p.m", "jan", "feb",

@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from graph.chunking import with_title
 from graph.errors import InputError
 from graph.keyword import index_chunks
 from graph.sqlite_db import SQLiteDatabase, to_db_time, utc_now
@@ -199,12 +200,14 @@ class DocumentStore:
             return {row[0] for row in rows}
 
     def texts_by_rowid(self, rowids: Iterable[int]) -> dict[int, str]:
-        """Row id -> chunk text, any user: for re-embedding chunks during a vector-index repair."""
+        """Row id -> what is embedded for the chunk (its document's title, then its text), any
+        user: for re-embedding chunks during a vector-index repair or after an import."""
         with self.db.read() as conn:
-            rows = conn.execute("SELECT pk, text FROM chunks WHERE pk IN "
+            rows = conn.execute("SELECT c.pk, d.title, c.text FROM chunks c JOIN documents d "
+                                "ON d.user_id = c.user_id AND d.id = c.document_id WHERE c.pk IN "
                                 "(SELECT value FROM json_each(?))",
                                 (json.dumps([int(r) for r in rowids]),))
-            return {row[0]: row[1] for row in rows}
+            return {pk: with_title(title, text) for pk, title, text in rows}
 
     def counts(self, user_id: str) -> dict[str, int]:
         with self.db.read() as conn:

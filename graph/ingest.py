@@ -26,7 +26,7 @@ from typing import Literal, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
-from graph.chunking import chunk_text
+from graph.chunking import chunk_text, with_title
 from graph.documents import RemovedDocument
 from graph.errors import CongmingError, InputError
 from graph.extract import Extraction, Extractor
@@ -263,10 +263,12 @@ class Ingestor:
         return _Pending(document, chunks, replace=existing is not None)
 
     def _embed_and_extract(self, batch: list[_Pending]) -> tuple[np.ndarray, GraphBuilder]:
-        """Vectors for all the batch's chunks (one embedder call) and a graph builder whose
-        extractor already holds their extractions (one ``extract_many`` call, when it has one)."""
+        """Vectors for all the batch's chunks (one embedder call; each chunk is embedded with
+        its document's title, see ``with_title``) and a graph builder whose extractor already
+        holds their extractions of the chunk text alone (one ``extract_many`` call, when it has one)."""
         texts = [chunk.text for pending in batch for chunk in pending.chunks]
-        vectors = self.kb.embed(texts)
+        vectors = self.kb.embed([with_title(pending.document.title, chunk.text) for pending in batch
+                                 for chunk in pending.chunks])
         extractor = self.builder.extractor
         if not isinstance(extractor, BatchExtractor) or len(texts) < 2:
             return vectors, self.builder

@@ -1,10 +1,10 @@
 """Keyword search over chunks: SQLite FTS5 ranked by BM25, with CJK text pre-tokenized by jieba.
 
-The ``chunk_fts`` table holds, per chunk row, the chunk's tokens joined by spaces: Latin,
-Cyrillic, Hangul and digits as lower-cased words; Chinese runs split by jieba's search mode
-(words plus their sub-words, so "北京大学" is found by "北京"); kana runs as character
-bigrams. Queries go through the same tokenizer, and every token is quoted, so any user
-text is a safe FTS5 query (no operators, column filters or syntax errors).
+The ``chunk_fts`` table holds, per chunk row, its document's title and the chunk's text as
+tokens joined by spaces: Latin, Cyrillic, Hangul and digits as lower-cased words; Chinese
+runs split by jieba's search mode (words plus their sub-words, so "北京大学" is found by
+"北京"); kana runs as character bigrams. Queries go through the same tokenizer, and every
+token is quoted, so any user text is a safe FTS5 query (no operators, column filters or syntax errors).
 
 Rows are written in the same SQLite transaction as their chunk and deleted by a trigger
 with it, so the keyword index never needs a consistency check of its own.
@@ -26,6 +26,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from graph.chunking import with_title
 from graph.sqlite_db import SQLiteDatabase
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -105,9 +106,27 @@ def match_expression(text: str) -> str | None:
 
 
 def index_chunks(conn: sqlite3.Connection, rows: Iterable[tuple[int, str]]) -> None:
-    """Index (chunk row id, text) pairs inside the caller's transaction."""
+    """Index (chunk row id, text) pairs inside the caller's transaction.
+
+    Each row holds its document's title and then the chunk's text, so every chunk of a
+    document is found by what the document is called (a passage's title is often the one
+    name a question uses, and a document's later chunks rarely repeat it). The chunk and
+    document rows must already be written, as they are in the same transaction.
+    """
+    rows = list(rows)
+    titles = _document_titles(conn, [rowid for rowid, _ in rows])
     conn.executemany("INSERT INTO chunk_fts (rowid, tokens) VALUES (?, ?)",
-                     ((rowid, index_text(text)) for rowid, text in rows))
+                     ((rowid, index_text(with_title(titles.get(rowid, ""), text))) for rowid, text in rows))
+
+
+def _document_titles(conn: sqlite3.Connection, rowids: list[int]) -> dict[int, str]:
+    """The title of each chunk row's document ('' for rows not found)."""
+    if not rowids:
+        return {}
+    return dict(conn.execute(
+        "SELECT c.pk, d.title FROM json_each(?) AS wanted CROSS JOIN chunks c ON c.pk = wanted.value "
+        "JOIN documents d ON d.user_id = c.user_id AND d.id = c.document_id",
+        (json.dumps(rowids),)).fetchall())
 
 
 class KeywordIndex:

@@ -6,7 +6,7 @@ from itertools import pairwise
 
 import pytest
 
-from graph.chunking import approx_tokens, chunk_text, split_sentences
+from graph.chunking import approx_tokens, chunk_text, split_sentences, with_title
 from graph.errors import InputError
 
 pytest.importorskip("langchain_text_splitters")
@@ -117,3 +117,9 @@ def test_chinese_sentences_with_offsets():
         "第二段；还有分号。",
     ]
     assert all(text[s.start:s.end] == s.text for s in spans)
+
+
+def test_with_title_puts_the_title_before_the_text():
+    assert with_title("Eiffel Tower", "It is in Paris.") == "Eiffel Tower\nIt is in Paris."
+    assert with_title("  ", "It is in Paris.") == "It is in Paris."
+    assert with_title("", "") == ""

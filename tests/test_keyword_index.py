@@ -175,3 +175,19 @@ def test_chunks_with_phrase_user_isolation_and_limit(db):
     assert index.chunks_with_phrase("w", "Ada Lovelace") == []
     assert len(index.chunks_with_phrase("u", "Ada Lovelace", limit=2)) == 2
     assert index.chunks_with_phrase("u", "Ada Lovelace", limit=0) == []
+
+
+def test_every_chunk_is_found_by_its_document_title(db):
+    document = Document(id="eiffel", user_id="u", source="eiffel.txt", content_hash="h",
+                        title="Eiffel Tower")
+    chunks = [Chunk(id=f"eiffel#{i}", document_id="eiffel", user_id="u", ordinal=i, text=text)
+              for i, text in enumerate(["It was built for the 1889 World's Fair.",
+                                        "Gustave's company designed and built it."])]
+    DocumentStore(db).add_document(document, chunks)
+    add(db, "u", "untitled", ["Nothing about towers here."])
+    index = KeywordIndex(db)
+    assert {h.chunk_id for h in index.search("u", "eiffel")} == {"eiffel#0", "eiffel#1"}
+    assert index.search("u", "1889 eiffel")[0].chunk_id == "eiffel#0"
+    assert sorted(index.chunks_with_phrase("u", "Eiffel Tower")) == ["eiffel#0", "eiffel#1"]
+    DocumentStore(db).delete_document("u", "eiffel")
+    assert index.search("u", "eiffel") == []

@@ -351,3 +351,53 @@ def test_dense_signal_finds_a_paraphrase_with_the_real_embedder(minilm, tmp_path
             chunk_of("Eiffel Tower")]
         assert ids(retriever.retrieve("green leaves making food from light", user_id=USER, k=1,
                                       signals=["dense"])) == [chunk_of("Photosynthesis")]
+
+
+class RecordingEmbedder(HashEmbedder):
+    """A hash embedder that remembers every text it was asked to embed."""
+
+    def __init__(self, dim: int = 64) -> None:
+        super().__init__(dim)
+        self.seen: list[str] = []
+
+    def embed(self, texts):
+        self.seen += list(texts)
+        return super().embed(texts)
+
+
+def test_later_chunks_are_embedded_and_indexed_with_their_document_title(tmp_path):
+    embedder = RecordingEmbedder()
+    long_text = ("Its engine burned coal. " * 12 + "\n\n") + "The crew of nine sailed north in winter. " * 6
+    with KnowledgeBase(tmp_path / "data", embedder) as base:
+        added = Ingestor(base, None, chunk_size=60, overlap=0).ingest_text(
+            long_text, user_id=USER, source="ship.txt", title="Karluk Steamer")
+        assert added.chunks >= 2
+        chunks = base.documents.document_chunks(USER, added.document_id)
+        assert all("Karluk" not in c.text for c in chunks)  # stored text and offsets unchanged
+        assert all(c.text == long_text[c.start:c.end] for c in chunks)
+        embedded = [t for t in embedder.seen if "Karluk" in t]
+        assert embedded == [f"Karluk Steamer\n{c.text}" for c in chunks]
+        retriever = HybridRetriever(base)
+        found = retriever.retrieve("karluk", user_id=USER, k=10, signals=["bm25"])
+        assert {item.chunk.id for item in found.items} == {c.id for c in chunks}
+
+
+def test_signal_weights_scale_each_signals_share_and_keep_its_ranks(kb):
+    weights = {"dense": 1.0, "bm25": 0.5, "graph": 2.0}
+    retriever = HybridRetriever(kb, weights=weights)
+    result = retriever.retrieve(QUESTION, user_id=USER, k=6)
+    for item in result.items:
+        assert item.signals
+        assert item.score == pytest.approx(sum(weights[name] / (retriever.rrf_k + hit.rank)
+                                               for name, hit in item.signals.items()))
+    equal = ids(HybridRetriever(kb).retrieve(QUESTION, user_id=USER, k=6))
+    assert ids(HybridRetriever(kb, weights={"dense": 1.0}).retrieve(QUESTION, user_id=USER, k=6)) == equal
+    only_bm25 = HybridRetriever(kb, weights={"dense": 0.0, "graph": 0.0}).retrieve(
+        "wrought-iron lattice", user_id=USER, k=1)
+    assert ids(only_bm25) == [CHUNK["Eiffel Tower"]] and "bm25" in only_bm25.items[0].signals
+
+
+@pytest.mark.parametrize("weights", [{"sparse": 1.0}, {"bm25": -1.0}, {"dense": float("nan")}])
+def test_bad_signal_weights_are_input_errors(kb, weights):
+    with pytest.raises(InputError):
+        HybridRetriever(kb, weights=weights)
