@@ -1,4 +1,4 @@
-"""`congming export` and `congming import`: move a knowledge base (documents, chunks, graph, memory)
+"""`congming export` and `congming import`: move a knowledge base (documents, chunks, graph, facts)
 between data directories and graph backends. Registered by ``register_migrate_commands``."""
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def export(
         "--user", "-u", help="Only this user (repeat for several); default: every user.")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Write the knowledge base to one file: documents, chunks, entities, relations, merges and memory."""
+    """Write the knowledge base to one file: documents, chunks, entities, relations (remembered facts
+    included) and merges; remembered conversation turns are not exported."""
     from graph.migrate import export_knowledge, export_totals
 
     if user is not None and not all(u.strip() for u in user):

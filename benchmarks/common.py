@@ -123,3 +123,118 @@ def set_threads(threads: int) -> None:
 
     torch.set_num_threads(threads)
     set_search_threads(threads)
+
+
+# ---- graph store backends: the same data on each, side by side in one run ----------------
+GRAPH_BACKEND_CHOICES = ("sqlite", "neo4j", "both")
+
+
+def add_graph_backend_arguments(parser: Any) -> None:
+    """``--graph-backend sqlite|neo4j|both`` (and the Neo4j server to use) on an argparse parser."""
+    parser.add_argument("--graph-backend", choices=GRAPH_BACKEND_CHOICES, default="sqlite",
+                        help="graph store: sqlite (embedded, default), neo4j (a Neo4j 5 server: "
+                             "--neo4j-uri, NEO4J_URI or CONGMING_GRAPH__URI), or both, side by side "
+                             "on the same data in one run")
+    parser.add_argument("--neo4j-uri", default=None,
+                        help="Neo4j server for --graph-backend neo4j|both (default: NEO4J_URI, then "
+                             "CONGMING_GRAPH__URI); user and password from CONGMING_GRAPH__USER/"
+                             "__PASSWORD or NEO4J_USER/NEO4J_PASSWORD")
+    parser.add_argument("--neo4j-native-indexes", action="store_true",
+                        help="on Neo4j also use its vector and full-text indexes instead of FAISS "
+                             "and FTS5 (graph.native_indexes; off in the agent's defaults)")
+
+
+def graph_backends(choice: str) -> list[str]:
+    """The backends a ``--graph-backend`` value runs, in order: 'both' -> sqlite, then neo4j."""
+    if choice not in GRAPH_BACKEND_CHOICES:
+        raise ValueError(f"--graph-backend must be one of {GRAPH_BACKEND_CHOICES}, not {choice!r}")
+    return ["sqlite", "neo4j"] if choice == "both" else [choice]
+
+
+def benchmark_settings(data_dir: Path, backend: str, *, neo4j_uri: str | None = None,
+                       native_indexes: bool = False, environ: dict[str, str] | None = None,
+                       **overrides: Any) -> Any:
+    """The agent's ``Settings`` for a benchmark's store in ``data_dir`` on the graph ``backend``:
+    the environment and config file as the agent reads them, the graph backend set here, and for
+    Neo4j the URI from ``neo4j_uri``, else NEO4J_URI, else CONGMING_GRAPH__URI."""
+    from agent.settings import Settings
+
+    env = os.environ if environ is None else environ
+    settings = Settings.load(data_dir=data_dir, **overrides)
+    graph: dict[str, Any] = {"backend": backend, "native_indexes": backend == "neo4j" and native_indexes}
+    if backend == "neo4j":
+        graph["uri"] = neo4j_uri or env.get("NEO4J_URI") or settings.graph.uri
+        if "CONGMING_GRAPH__USER" not in env and env.get("NEO4J_USER"):
+            graph["user"] = env["NEO4J_USER"]
+        if settings.graph.password is None and env.get("NEO4J_PASSWORD"):
+            from pydantic import SecretStr
+
+            graph["password"] = SecretStr(env["NEO4J_PASSWORD"])
+    settings.graph = settings.graph.model_copy(update=graph)
+    return settings
+
+
+def open_benchmark_kb(settings: Any, embedder: Any, user_id: str, *, clear: bool = True) -> Any:
+    """The knowledge base the agent would build from ``settings`` (``agent.components``), opened,
+    with ``user_id``'s earlier data removed from a Neo4j graph (the SQLite files are fresh):
+    every run starts from the same empty store on each backend (``clear=False``: reopen as is)."""
+    import logging
+
+    from agent.components import create_knowledge_base
+
+    # The server's notes on queries (e.g. "property valid_to does not exist" before any relation
+    # has one) are logged as warnings per query and would bury the tables.
+    logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
+    kb = create_knowledge_base(settings, embedder)
+    kb.open()
+    if kb.graph_error:
+        kb.close()
+        raise SystemExit(f"Neo4j at {settings.graph.uri} is not reachable ({kb.graph_error}); start "
+                         "it (make neo4j) or set NEO4J_URI / --neo4j-uri.")
+    if clear and kb.external_graph:
+        clear_neo4j_user(kb.graph, user_id)
+    return kb
+
+
+def clear_neo4j_user(store: Any, user_id: str, batch: int = 5000) -> int:
+    """Delete every node (and its relationships) of ``user_id`` in a Neo4j store, in batches."""
+
+    def work(tx) -> int:
+        record = tx.run("MATCH (n) WHERE n.user_id = $user WITH n LIMIT $batch DETACH DELETE n "
+                        "RETURN count(*) AS deleted", user=user_id, batch=batch).single()
+        return record["deleted"] if record else 0
+
+    total = 0
+    while deleted := store.run_write(work, timeout=None):
+        total += deleted
+    return total
+
+
+def side_by_side(rows_by_backend: dict[str, list[list[Any]]], key_columns: int,
+                 value_headers: Sequence[str], key_headers: Sequence[str],
+                 ratio_columns: Sequence[int] = (), digits: Sequence[int] | None = None) -> str:
+    """One table: the key columns, then each value column per backend (``value sqlite``,
+    ``value neo4j``, with ``digits[i]`` decimals), and for ``ratio_columns`` (indexes into the
+    values) the second backend's value over the first's."""
+    backends = list(rows_by_backend)
+    headers = list(key_headers)
+    for h in value_headers:
+        headers += [f"{h} {b}" for b in backends]
+    both = len(backends) == 2
+    if both:
+        headers += [f"{value_headers[i]} {backends[1]}/{backends[0]}" for i in ratio_columns]
+    first = rows_by_backend[backends[0]]
+    rows = []
+    for index, row in enumerate(first):
+        out = list(row[:key_columns])
+        values = {b: rows_by_backend[b][index][key_columns:] for b in backends}
+        for column in range(len(value_headers)):
+            places = digits[column] if digits else 2
+            out += [fmt(values[b][column], places) for b in backends]
+        if both:
+            for i in ratio_columns:
+                a, b = values[backends[0]][i], values[backends[1]][i]
+                out.append(f"{b / a:.2f}x" if isinstance(a, int | float) and isinstance(b, int | float)
+                           and a else "-")
+        rows.append(out)
+    return table(headers, rows)

@@ -13,6 +13,12 @@ picks the questions: ``dev`` the odd positions (1st, 3rd, ...), ``test`` the eve
 so a setting chosen on dev is reported on questions it was not chosen on.
 
     python benchmarks/retrieval_quality.py --data ../shared/data/hotpotqa --split dev
+
+``--graph-backend sqlite|neo4j|both`` picks the graph store the way the agent does
+(``agent.components``, ``graph.backend``); ``both`` ingests the same passages into each and
+asks every question of both, alternating, and prints them side by side (Neo4j: NEO4J_URI).
+
+    NEO4J_URI=bolt://127.0.0.1:7687 python benchmarks/retrieval_quality.py --graph-backend both
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import argparse
 import json
 import math
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -35,10 +42,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import (  # noqa: E402
+    add_graph_backend_arguments,
+    benchmark_settings,
     describe_machine,
     fmt,
+    graph_backends,
     machine_info,
+    open_benchmark_kb,
+    percentile,
     set_threads,
+    side_by_side,
     table,
     write_results,
 )
@@ -154,21 +167,25 @@ def load(data: Path, limit: int | None) -> tuple[dict[str, list[str]], list[dict
     return corpus, questions[:limit] if limit else questions
 
 
-def build(corpus: dict[str, list[str]], data_dir: Path, args: argparse.Namespace):
+def build(corpus: dict[str, list[str]], data_dir: Path, args: argparse.Namespace,
+          backend: str = "sqlite", embedder: Any = None):
+    """Ingest every passage into a knowledge base in ``data_dir`` whose graph lives on
+    ``backend``, built from settings as the agent builds it; returns it (open) and the seconds."""
     from graph.embedding import create_embedder
     from graph.extract import create_extractor
     from graph.ingest import Ingestor
-    from graph.knowledge import KnowledgeBase
 
-    kb = KnowledgeBase(data_dir, create_embedder(args.embedder))
-    kb.open()
+    settings = benchmark_settings(data_dir, backend, neo4j_uri=args.neo4j_uri,
+                                  native_indexes=args.neo4j_native_indexes)
+    embedder = embedder or create_embedder(args.embedder)
+    kb = open_benchmark_kb(settings, embedder, USER)
     extractor = None if args.extractor == "none" else create_extractor(args.extractor)
     ingestor = Ingestor(kb, extractor)
     started = time.perf_counter()
     for i, (title, sentences) in enumerate(corpus.items(), start=1):
         ingestor.ingest_text("".join(sentences), user_id=USER, source=f"hotpotqa:{title}", title=title)
         if i % 100 == 0:
-            print(f"  ingested {i}/{len(corpus)} passages", file=sys.stderr)
+            print(f"  {backend}: ingested {i}/{len(corpus)} passages", file=sys.stderr)
     kb.save()
     return kb, time.perf_counter() - started
 
@@ -184,26 +201,35 @@ def distinct_titles(result, k: int) -> list[str]:
     return titles
 
 
-def evaluate(kb, questions: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
+def evaluate(kbs: dict[str, Any], questions: list[dict[str, Any]],
+             args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """Every question of every retriever on every backend; the backends take turns per question
+    (rotating which goes first) so that load on the machine falls on each alike."""
     from graph.retrieve import HybridRetriever
 
-    retriever = HybridRetriever(kb, seed_chunks=args.seeds, damping=args.damping, walk=args.walk,
-                                candidates=args.candidates, weights=parse_weights(args.weights))
-    scores: dict[str, dict[int, list[float]]] = {v: {2: [], 5: []} for v in VARIANTS}
-    latency: dict[str, list[float]] = {v: [] for v in VARIANTS}
-    for question in questions:
+    retrievers = {backend: HybridRetriever(kb, seed_chunks=args.seeds, damping=args.damping,
+                                           walk=args.walk, candidates=args.candidates,
+                                           weights=parse_weights(args.weights))
+                  for backend, kb in kbs.items()}
+    backends = list(kbs)
+    scores = {b: {v: {2: [], 5: []} for v in VARIANTS} for b in backends}
+    latency: dict[str, dict[str, list[float]]] = {b: {v: [] for v in VARIANTS} for b in backends}
+    for n, question in enumerate(questions):
         gold = {title for title, _ in question["supporting_facts"]}
-        for variant, signals in VARIANTS.items():
-            result = retriever.retrieve(question["question"], user_id=USER, k=20, signals=signals)
-            latency[variant].append(result.timings_ms["total"])
-            titles = distinct_titles(result, 5)
-            for k in (2, 5):
-                scores[variant][k].append(len(gold & set(titles[:k])) / len(gold))
-    return {variant: {
-        "recall@2": sum(scores[variant][2]) / len(questions),
-        "recall@5": sum(scores[variant][5]) / len(questions),
-        "p50_ms": sorted(latency[variant])[len(questions) // 2],
-    } for variant in VARIANTS}
+        for backend in backends[n % len(backends):] + backends[:n % len(backends)]:
+            for variant, signals in VARIANTS.items():
+                result = retrievers[backend].retrieve(question["question"], user_id=USER, k=20,
+                                                      signals=signals)
+                latency[backend][variant].append(result.timings_ms["total"])
+                titles = distinct_titles(result, 5)
+                for k in (2, 5):
+                    scores[backend][variant][k].append(len(gold & set(titles[:k])) / len(gold))
+    return {backend: {variant: {
+        "recall@2": sum(scores[backend][variant][2]) / len(questions),
+        "recall@5": sum(scores[backend][variant][5]) / len(questions),
+        "p50_ms": percentile(latency[backend][variant], 50),
+        "p95_ms": percentile(latency[backend][variant], 95),
+    } for variant in VARIANTS} for backend in backends}
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -228,44 +254,104 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--candidates", type=int, default=50, help="chunks each signal ranks before fusion")
     parser.add_argument("--weights", default="", help="RRF weight per signal, e.g. dense=1,bm25=0.5,graph=1")
     parser.add_argument("--store", type=Path, default=None,
-                        help="reuse (or create) the knowledge base in this folder")
+                        help="reuse (or create) the knowledge base in this folder (a Neo4j "
+                             "backend always starts fresh, in <store>/neo4j)")
+    add_graph_backend_arguments(parser)
     return parser.parse_args(argv)
 
 
+def store_dir(base: Path, backend: str, backends: list[str]) -> Path:
+    """Where ``backend``'s knowledge base lives: ``base`` itself for a lone SQLite run (as
+    before), else ``base/<backend>``; a Neo4j run's folder is emptied (its graph is cleared too)."""
+    if backends == ["sqlite"]:
+        return base
+    folder = base / backend
+    if backend == "neo4j":
+        shutil.rmtree(folder, ignore_errors=True)
+    return folder
+
+
 def main(argv: list[str] | None = None) -> int:
+    from graph.embedding import create_embedder
+
     args = parse_args(argv)
     set_threads(args.threads)
     corpus, questions = load(args.data, args.questions)
     questions = split_questions(questions, args.split)
-    info = machine_info(["sentence-transformers", "faiss-cpu", "spacy"])
+    backends = graph_backends(args.graph_backend)
+    info = machine_info(["sentence-transformers", "faiss-cpu", "spacy", "neo4j"])
+    ingest_s: dict[str, float] = {}
+    kbs: dict[str, Any] = {}
+    embedder = create_embedder(args.embedder)
     with tempfile.TemporaryDirectory() as tmp:
-        store = args.store or Path(tmp)
-        kb, ingest_s = build(corpus, store, args)
         try:
-            results = evaluate(kb, questions, args)
+            for backend in backends:
+                base = args.store or Path(tmp)
+                kbs[backend], ingest_s[backend] = build(corpus, store_dir(base, backend, backends),
+                                                        args, backend, embedder)
+            by_backend = evaluate(kbs, questions, args)
+            baselines = {}
             if not args.no_baselines:
-                results.update(evaluate_baselines(corpus, questions, kb.embedder, args.store))
+                baselines = evaluate_baselines(corpus, questions, embedder, args.store)
         finally:
-            kb.close()
-    dense5 = results["dense"]["recall@5"]
-    hybrid5 = results["dense+bm25+graph"]["recall@5"]
-    rows = [[variant, fmt(r["recall@2"], 3), fmt(r["recall@5"], 3),
-             fmt((r["recall@5"] - dense5) * 100, 1), fmt(r["p50_ms"], 1) if r["p50_ms"] is not None else "-"]
-            for variant, r in results.items()]
+            for kb in kbs.values():
+                kb.close()
     print("\n".join(describe_machine(info)))
     print(f"data: {args.data} ({len(corpus)} passages, {len(questions)} questions, "
           f"split {args.split}); embedder "
           f"{args.embedder}; extractor {args.extractor}; graph seeds {args.seeds}, damping {args.damping}, "
           f"walk {args.walk}; candidates {args.candidates}; weights {args.weights or 'equal'}; "
-          f"ingest {ingest_s:.0f} s")
-    print(table(["retriever", "recall@2", "recall@5", "Δ@5 vs dense (pts)", "p50 ms"], rows))
-    gain = (hybrid5 - dense5) * 100
-    verdict = "PASS" if gain >= 5 else "FAIL"
-    print(f"target: full hybrid beats dense-only recall@5 by >= 5 points: {gain:+.1f} -> {verdict}")
-    name = "retrieval_quality" if args.split == "all" else f"retrieval_quality_{args.split}"
-    write_results(name, {"machine": info, "args": {k: str(v) for k, v in vars(args).items()},
-                                        "ingest_seconds": ingest_s, "results": results})
+          f"graph backend {' vs '.join(backends)}"
+          + ("; Neo4j native vector + full-text indexes" if args.neo4j_native_indexes else "")
+          + "; ingest " + ", ".join(f"{b} {s:.1f} s" for b, s in ingest_s.items()))
+    gains = {}
+    for backend, results in by_backend.items():
+        dense5 = results["dense"]["recall@5"]
+        rows = [[variant, fmt(r["recall@2"], 3), fmt(r["recall@5"], 3),
+                 fmt((r["recall@5"] - dense5) * 100, 1), fmt(r["p50_ms"], 1), fmt(r["p95_ms"], 1)]
+                for variant, r in results.items()]
+        rows += [[name, fmt(r["recall@2"], 3), fmt(r["recall@5"], 3),
+                  fmt((r["recall@5"] - dense5) * 100, 1), "-", "-"] for name, r in baselines.items()]
+        if len(backends) > 1:
+            print(f"\ngraph backend: {backend}")
+        print(table(["retriever", "recall@2", "recall@5", "Δ@5 vs dense (pts)", "p50 ms", "p95 ms"],
+                    rows))
+        gains[backend] = (results["dense+bm25+graph"]["recall@5"] - dense5) * 100
+    for backend, gain in gains.items():
+        verdict = "PASS" if gain >= 5 else "FAIL"
+        print(f"target ({backend}): full hybrid beats dense-only recall@5 by >= 5 points: "
+              f"{gain:+.1f} -> {verdict}")
+    parity = None
+    if len(backends) == 2:
+        parity = backend_comparison(by_backend, ingest_s)
+    suffix = "" if backends == ["sqlite"] else f"_{args.graph_backend}"
+    name = ("retrieval_quality" if args.split == "all" else f"retrieval_quality_{args.split}") + suffix
+    if backends == ["sqlite"]:  # the file's shape as before
+        data = {"ingest_seconds": ingest_s["sqlite"], "results": {**by_backend["sqlite"], **baselines}}
+    else:
+        data = {"ingest_seconds": ingest_s, "results": by_backend, "baselines": baselines,
+                "parity": parity}
+    write_results(name, {"machine": info, "args": {k: str(v) for k, v in vars(args).items()}, **data})
     return 0
+
+
+def backend_comparison(by_backend: dict[str, dict[str, Any]], ingest_s: dict[str, float]) -> dict:
+    """Print sqlite vs neo4j side by side; returns the recall gaps (points) per retriever."""
+    backends = list(by_backend)
+    rows = {b: [[variant, r["recall@2"], r["recall@5"], r["p50_ms"], r["p95_ms"]]
+                for variant, r in by_backend[b].items()] for b in backends}
+    print(f"\nside by side ({' vs '.join(backends)}; same passages and questions, backends "
+          f"alternating per question); ingest s: "
+          + ", ".join(f"{b} {ingest_s[b]:.1f}" for b in backends)
+          + f" ({ingest_s[backends[1]] / ingest_s[backends[0]]:.2f}x)")
+    print(side_by_side(rows, 1, ["recall@2", "recall@5", "p50 ms", "p95 ms"], ["retriever"],
+                       ratio_columns=(2, 3), digits=(3, 3, 1, 1)))
+    gaps = {variant: max(abs(by_backend[backends[0]][variant][m] - by_backend[backends[1]][variant][m])
+                         for m in ("recall@2", "recall@5")) * 100 for variant in VARIANTS}
+    worst = max(gaps.values())
+    print(f"target: recall@2/@5 of every retriever within 1 point across backends: worst gap "
+          f"{worst:.1f} pts -> {'PASS' if worst <= 1.0 else 'FAIL'}")
+    return {"gap_points": gaps, "pass": worst <= 1.0}
 
 
 if __name__ == "__main__":

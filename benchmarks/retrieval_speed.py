@@ -16,6 +16,13 @@ through each signal alone, in rotating order. Run from the repository root:
 feature-hashing vectors (MiniLM's dimension, so FAISS does the same work) to build a large
 store quickly; queries are still embedded with MiniLM then (``--query-embedder minilm``),
 so the latency includes the real query encoder, while dense relevance is meaningless.
+
+``--graph-backend sqlite|neo4j|both`` picks the graph store as the agent does (``graph.backend``;
+Neo4j at NEO4J_URI); ``both`` ingests the same corpus into each and runs the queries on both,
+alternating, with neo4j/sqlite ratios:
+
+    NEO4J_URI=bolt://127.0.0.1:7687 python benchmarks/retrieval_speed.py --sizes 10000 \
+        --embedder hash --graph-backend both
 """
 
 from __future__ import annotations
@@ -34,9 +41,13 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 from benchmarks.common import (
     RESULTS_DIR,
+    add_graph_backend_arguments,
+    benchmark_settings,
     describe_machine,
     fmt,
+    graph_backends,
     machine_info,
+    open_benchmark_kb,
     peak_rss_mib,
     percentile,
     set_threads,
@@ -52,6 +63,7 @@ VARIANTS: dict[str, tuple[str, ...]] = {"hybrid": ("dense", "bm25", "graph"), "d
 PACKAGES = ("torch", "sentence-transformers", "faiss-cpu", "spacy", "jieba")
 P95_TARGET_MS, P95_TARGET_SIZE = 50.0, 100_000
 REINGEST_TARGET = 0.05
+NEO4J_P95_RATIO_TARGET = 2.0  # hybrid p95 with the graph on Neo4j <= 2x the embedded SQLite one
 
 
 class TimedEmbedder:
@@ -113,14 +125,18 @@ def progress(total_docs: int, label: str):
 
 
 def ingest(folder: Path, store: Path, embedder: Any, extractor: Any, docs: int, label: str,
-           hnsw_threshold: int) -> tuple[Any, dict[str, Any]]:
-    """Ingest ``folder`` into a knowledge base at ``store``; returns it (open) and the numbers."""
+           hnsw_threshold: int, backend: str = "sqlite", args: argparse.Namespace | None = None,
+           fresh: bool = True) -> tuple[Any, dict[str, Any]]:
+    """Ingest ``folder`` into a knowledge base at ``store`` whose graph is on ``backend`` (built
+    from settings as the agent builds it; ``fresh``: a Neo4j graph is cleared of earlier runs);
+    returns it (open) and the numbers."""
     from graph.ingest import Ingestor
-    from graph.knowledge import KnowledgeBase
 
-    kb = KnowledgeBase(store, embedder, hnsw_threshold=hnsw_threshold)
+    settings = benchmark_settings(store, backend, neo4j_uri=getattr(args, "neo4j_uri", None),
+                                  native_indexes=getattr(args, "neo4j_native_indexes", False))
+    settings.knowledge.hnsw_threshold = hnsw_threshold
     started = time.perf_counter()
-    kb.open()
+    kb = open_benchmark_kb(settings, embedder, USER, clear=fresh)
     report = Ingestor(kb, extractor).ingest_files([folder], user_id=USER,
                                                   on_file=progress(docs, label))
     seconds = time.perf_counter() - started
@@ -140,27 +156,32 @@ def store_stats(kb: Any) -> dict[str, Any]:
             "relations": graph.relations, "store_mib": round(sum(p.stat().st_size for p in files) / 2**20, 1)}
 
 
-def measure_queries(kb: Any, queries: list[tuple[str, str]], warmup: int) -> dict[str, Any]:
+def measure_queries(kbs: dict[str, Any], queries: list[tuple[str, str]],
+                    warmup: int) -> dict[str, dict[str, Any]]:
+    """Per backend, per retriever: latency summaries. Each query runs every retriever on every
+    backend, the order of both rotating, so that load on the machine falls on all alike."""
     from graph.retrieve import HybridRetriever
 
-    retriever = HybridRetriever(kb)
-    embedder = kb.embedder
-    names = list(VARIANTS)
+    retrievers = {backend: HybridRetriever(kb) for backend, kb in kbs.items()}
+    names, backends = list(VARIANTS), list(kbs)
     for _, query in queries[:warmup]:
-        for variant in names:
-            retriever.retrieve(query, user_id=USER, signals=VARIANTS[variant])
-    samples: dict[str, list[dict[str, float]]] = {v: [] for v in names}
+        for backend in backends:
+            for variant in names:
+                retrievers[backend].retrieve(query, user_id=USER, signals=VARIANTS[variant])
+    samples = {b: {v: [] for v in names} for b in backends}
     for i, (_, query) in enumerate(queries):
-        for variant in names[i % len(names):] + names[: i % len(names)]:  # rotate the order
-            started = time.perf_counter()
-            result = retriever.retrieve(query, user_id=USER, signals=VARIANTS[variant])
-            wall = (time.perf_counter() - started) * 1000
-            timings = dict(result.timings_ms, wall=wall, results=len(result.items))
-            if "dense" in VARIANTS[variant]:
-                timings["query_embed"] = embedder.last_ms
-            timings["other"] = timings["total"] - sum(timings.get(s, 0.0) for s in VARIANTS["hybrid"])
-            samples[variant].append(timings)
-    return {variant: summarize(rows) for variant, rows in samples.items()}
+        for backend in backends[i % len(backends):] + backends[: i % len(backends)]:
+            embedder = kbs[backend].embedder
+            for variant in names[i % len(names):] + names[: i % len(names)]:  # rotate the order
+                started = time.perf_counter()
+                result = retrievers[backend].retrieve(query, user_id=USER, signals=VARIANTS[variant])
+                wall = (time.perf_counter() - started) * 1000
+                timings = dict(result.timings_ms, wall=wall, results=len(result.items))
+                if "dense" in VARIANTS[variant]:
+                    timings["query_embed"] = embedder.last_ms
+                timings["other"] = timings["total"] - sum(timings.get(s, 0.0) for s in VARIANTS["hybrid"])
+                samples[backend][variant].append(timings)
+    return {b: {variant: summarize(rows) for variant, rows in samples[b].items()} for b in backends}
 
 
 def summarize(rows: list[dict[str, float]]) -> dict[str, Any]:
@@ -174,60 +195,116 @@ def summarize(rows: list[dict[str, float]]) -> dict[str, Any]:
 
 
 def run_size(size: int, embedder_name: str, extractor_name: str, work: Path, generator: CorpusGenerator,
-             queries: list[tuple[str, str]], args: argparse.Namespace) -> dict[str, Any]:
-    corpus, store = work / f"corpus-{size}", work / f"store-{size}"
-    for folder in (corpus, store):
+             queries: list[tuple[str, str]], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """One corpus of ``size`` chunks, ingested into each graph backend; one result per backend."""
+    backends = graph_backends(getattr(args, "graph_backend", "sqlite"))
+    corpus = work / f"corpus-{size}"
+    stores = {b: work / (f"store-{size}" if backends == ["sqlite"] else f"store-{size}-{b}")
+              for b in backends}
+    for folder in (corpus, *stores.values()):
         shutil.rmtree(folder, ignore_errors=True)
     started = time.perf_counter()
     docs, chunks = generator.write(corpus, size)
-    result: dict[str, Any] = {"size": size, "embedder": embedder_name, "extractor": extractor_name,
-                              "corpus": {"documents": docs, "chunks": chunks,
-                                         "write_s": time.perf_counter() - started}}
+    common = {"size": size, "embedder": embedder_name, "extractor": extractor_name,
+              "corpus": {"documents": docs, "chunks": chunks, "write_s": time.perf_counter() - started}}
     print(f"size {size}: wrote {docs} files ({chunks} chunks); loading models...", file=sys.stderr)
     started = time.perf_counter()
     embedder, extractor = make_embedder(embedder_name), make_extractor(extractor_name)
-    result["model_load_s"] = time.perf_counter() - started
-    kb, result["ingest"] = ingest(corpus, store, embedder, extractor, docs, f"ingest {size}",
-                                  args.hnsw_threshold)
-    result["store"] = store_stats(kb)
-    kb.close()
-    kb, result["reingest"] = ingest(corpus, store, embedder, extractor, docs, f"re-ingest {size}",
-                                    args.hnsw_threshold)
-    result["reingest"]["ratio"] = result["reingest"]["seconds"] / result["ingest"]["seconds"]
+    common["model_load_s"] = time.perf_counter() - started
+    results = {b: dict(common, backend=b) for b in backends}
+    kbs: dict[str, Any] = {}
     try:
-        started = time.perf_counter()
-        kb.vectors(USER)  # the first search opens the index; time it apart from the queries
-        result["index_open_s"] = time.perf_counter() - started
+        for backend in backends:
+            result, store = results[backend], stores[backend]
+            kb, result["ingest"] = ingest(corpus, store, embedder, extractor, docs,
+                                          f"{backend} ingest {size}", args.hnsw_threshold, backend, args)
+            result["store"] = store_stats(kb)
+            kb.close()
+            kbs[backend], result["reingest"] = ingest(corpus, store, embedder, extractor, docs,
+                                                      f"{backend} re-ingest {size}", args.hnsw_threshold,
+                                                      backend, args, fresh=False)
+            result["reingest"]["ratio"] = result["reingest"]["seconds"] / result["ingest"]["seconds"]
         query_embedder = embedder
         if embedder_name == "hash" and args.query_embedder == "minilm":
             query_embedder = make_embedder("minilm")  # same dim; the index is already open
-        result["query_embedder"] = "minilm" if query_embedder.name != "hash" else "hash"
-        kb.embedder = TimedEmbedder(query_embedder)
-        print(f"size {size}: {len(queries)} queries x {len(VARIANTS)} retrievers...", file=sys.stderr)
-        result["queries"] = measure_queries(kb, queries, args.warmup)
-        result["queries_load_average_after"] = load_average()
+        for backend, kb in kbs.items():
+            started = time.perf_counter()
+            kb.vectors(USER)  # the first search opens the index; time it apart from the queries
+            results[backend]["index_open_s"] = time.perf_counter() - started
+            results[backend]["query_embedder"] = "minilm" if query_embedder.name != "hash" else "hash"
+            kb.embedder = TimedEmbedder(query_embedder)
+        print(f"size {size}: {len(queries)} queries x {len(VARIANTS)} retrievers x "
+              f"{len(backends)} backend(s)...", file=sys.stderr)
+        for backend, measured in measure_queries(kbs, queries, args.warmup).items():
+            results[backend]["queries"] = measured
+            results[backend]["queries_load_average_after"] = load_average()
     finally:
-        kb.close()
-    result["peak_rss_mib"] = peak_rss_mib()
-    return result
+        for kb in kbs.values():
+            kb.close()
+    for result in results.values():
+        result["peak_rss_mib"] = peak_rss_mib()
+    return list(results.values())
+
+
+def backend_label(r: dict[str, Any]) -> str:
+    return r.get("backend", "sqlite")
 
 
 def targets(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
-    at_target = [r for r in results if r["size"] >= P95_TARGET_SIZE]
-    p95 = at_target[0]["queries"]["hybrid"]["total"]["p95"] if at_target else None
-    note = ""
-    if at_target:
-        r = at_target[0]
-        note = f"{r['size']} chunks; store: {r['embedder']} vectors, extractor {r['extractor']}; " \
-               f"queries embedded with {r['query_embedder']}"
-    out.append({"target": f"hybrid p95 <= {P95_TARGET_MS:g} ms at {P95_TARGET_SIZE:,} chunks",
-                "value": p95, "note": note, "pass": None if p95 is None else p95 <= P95_TARGET_MS})
+    for backend in dict.fromkeys(backend_label(r) for r in results):
+        at_target = [r for r in results if r["size"] >= P95_TARGET_SIZE and backend_label(r) == backend]
+        p95 = at_target[0]["queries"]["hybrid"]["total"]["p95"] if at_target else None
+        note = f"graph {backend}"
+        if at_target:
+            r = at_target[0]
+            note = f"{r['size']} chunks; graph {backend}; store: {r['embedder']} vectors, extractor " \
+                   f"{r['extractor']}; queries embedded with {r['query_embedder']}"
+        out.append({"target": f"hybrid p95 <= {P95_TARGET_MS:g} ms at {P95_TARGET_SIZE:,} chunks",
+                    "value": p95, "note": note, "pass": None if p95 is None else p95 <= P95_TARGET_MS})
     for r in results:
         ratio = r["reingest"]["ratio"]
         out.append({"target": f"re-ingest unchanged <= {REINGEST_TARGET:.0%} of first ingest",
-                    "value": ratio, "note": f"{r['size']} chunks", "pass": ratio <= REINGEST_TARGET})
+                    "value": ratio, "note": f"{r['size']} chunks; graph {backend_label(r)}",
+                    "pass": ratio <= REINGEST_TARGET})
+    for neo in (r for r in results if backend_label(r) == "neo4j"):
+        base = next((r for r in results if r["size"] == neo["size"] and backend_label(r) == "sqlite"), None)
+        if base is None:
+            continue
+        ratio = neo["queries"]["hybrid"]["total"]["p95"] / base["queries"]["hybrid"]["total"]["p95"]
+        out.append({"target": f"hybrid p95 on Neo4j <= {NEO4J_P95_RATIO_TARGET:g}x SQLite",
+                    "value": ratio, "note": f"{neo['size']} chunks, same run, alternating",
+                    "pass": ratio <= NEO4J_P95_RATIO_TARGET})
     return out
+
+
+def comparison(results: list[dict[str, Any]]) -> list[str]:
+    """neo4j vs sqlite per size and retriever: p50/p95 side by side with ratios, and ingest."""
+    from benchmarks.common import side_by_side
+
+    sizes = [r["size"] for r in results if backend_label(r) == "neo4j"]
+    pairs = [(next(r for r in results if r["size"] == size and backend_label(r) == "sqlite"),
+              next(r for r in results if r["size"] == size and backend_label(r) == "neo4j"))
+             for size in sizes if any(r["size"] == size and backend_label(r) == "sqlite" for r in results)]
+    if not pairs:
+        return []
+    rows: dict[str, list[list[Any]]] = {"sqlite": [], "neo4j": []}
+    for pair in pairs:
+        for r in pair:
+            rows[backend_label(r)].append([r["size"], "ingest s", r["ingest"]["seconds"],
+                                           r["reingest"]["seconds"]])
+    lines = ["neo4j vs sqlite (same corpus, same run): ingest and re-ingest seconds",
+             side_by_side(rows, 2, ["first", "re-ingest"], ["chunks", "what"], ratio_columns=(0, 1),
+                          digits=(1, 2)), ""]
+    rows = {"sqlite": [], "neo4j": []}
+    for pair in pairs:
+        for r in pair:
+            for variant, q in r["queries"].items():
+                rows[backend_label(r)].append([r["size"], variant, q["total"]["p50"], q["total"]["p95"]])
+    lines += ["neo4j vs sqlite query latency in ms (queries alternate between the backends)",
+              side_by_side(rows, 2, ["p50", "p95"], ["chunks", "retriever"], ratio_columns=(0, 1),
+                           digits=(1, 1)), ""]
+    return lines
 
 
 def report(data: dict[str, Any]) -> str:
@@ -240,31 +317,34 @@ def report(data: dict[str, Any]) -> str:
              f"documents, Zipf-distributed entities), chunk size 200 / overlap 30; {inputs['threads']} "
              f"thread(s); {inputs['queries']} queries after {inputs['warmup']} warm-up, rotating order; "
              f"HNSW threshold {inputs['hnsw_threshold']:,} vectors", ""]
-    rows = [[r["size"], r["corpus"]["documents"], r["ingest"]["chunks"],
+    rows = [[r["size"], backend_label(r), r["corpus"]["documents"], r["ingest"]["chunks"],
              f"{r['embedder']} + {r['extractor']}", fmt(r["ingest"]["seconds"], 1),
              fmt(r["ingest"]["chunks_per_s"], 1), fmt(r["ingest"]["docs_per_s"], 1),
              r["store"]["index_kind"], r["store"]["entities"], r["store"]["relations"],
              r["store"]["store_mib"], fmt(r["reingest"]["seconds"], 2),
              f"{r['reingest']['ratio']:.2%}"] for r in results]
     lines += ["ingest (ingest_files on a fresh store; re-ingest: same files, fresh KnowledgeBase)",
-              table(["chunks", "files", "ingested", "embedder + extractor", "ingest s", "chunks/s",
+              table(["chunks", "graph", "files", "ingested", "embedder + extractor", "ingest s", "chunks/s",
                      "files/s", "index", "entities", "relations", "store MiB", "re-ingest s",
                      "re-ingest / first"], rows), ""]
     rows = []
     for r in results:
         for variant, q in r["queries"].items():
-            rows.append([r["size"], variant, r["query_embedder"], fmt(q["total"]["p50"], 1),
+            rows.append([r["size"], backend_label(r), variant, r["query_embedder"], fmt(q["total"]["p50"], 1),
                          fmt(q["total"]["p95"], 1), fmt(q["total"]["mean"], 1),
                          fmt(q["results"]["mean"], 1)])
     lines += ["query latency in ms (RetrievalResult.timings_ms['total']), k=5",
-              table(["chunks", "retriever", "query embedder", "p50", "p95", "mean", "results"], rows), ""]
+              table(["chunks", "graph", "retriever", "query embedder", "p50", "p95", "mean", "results"],
+                    rows), ""]
     steps = ("query_embed", "dense", "bm25", "graph", "other", "total")
-    rows = [[r["size"], step, fmt(r["queries"]["hybrid"][step]["p50"], 2),
+    rows = [[r["size"], backend_label(r), step, fmt(r["queries"]["hybrid"][step]["p50"], 2),
              fmt(r["queries"]["hybrid"][step]["p95"], 2)] for r in results for step in steps]
     lines += ["hybrid breakdown in ms (dense includes query_embed; other = entity linking of the "
-              "query, fusion, loading the results)", table(["chunks", "step", "p50", "p95"], rows), ""]
+              "query, fusion, loading the results)",
+              table(["chunks", "graph", "step", "p50", "p95"], rows), ""]
+    lines += comparison(results)
     lines += ["load average (1, 5, 15 min) after: " + "; ".join(
-        f"{r['size']}: ingest {r['ingest']['load_average_after']}, re-ingest "
+        f"{r['size']} {backend_label(r)}: ingest {r['ingest']['load_average_after']}, re-ingest "
         f"{r['reingest']['load_average_after']}, queries {r['queries_load_average_after']}"
         for r in results), ""]
     lines += [table(["target", "value", "result", "measured on"],
@@ -296,8 +376,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--hnsw-threshold", type=int, default=20_000)
     parser.add_argument("--workdir", type=Path, help="keep corpora and stores here (default: a temp dir)")
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "retrieval_speed.json")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="results file (default: results/retrieval_speed.json, with "
+                             "_neo4j/_both before .json for those backends)")
+    add_graph_backend_arguments(parser)
     args = parser.parse_args(argv)
+    if args.out is None:
+        suffix = "" if args.graph_backend == "sqlite" else f"_{args.graph_backend}"
+        args.out = RESULTS_DIR / f"retrieval_speed{suffix}.json"
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     args.embedders = per_size(args.embedder, args.sizes, ("minilm", "hash"), "--embedder")
     args.extractors = per_size(args.extractor, args.sizes, ("fast", "none"), "--extractor")
@@ -328,11 +414,13 @@ def main(argv: list[str] | None = None) -> int:
     generator = CorpusGenerator(args.seed)
     queries = generator.queries(args.queries)
     data: dict[str, Any] = {
-        "machine": machine_info(PACKAGES),
+        "machine": machine_info((*PACKAGES, "neo4j")),
         "code": code_version(),
         "inputs": {"sizes": args.sizes, "embedders": args.embedders, "extractors": args.extractors,
                    "query_embedder": args.query_embedder, "queries": len(queries),
                    "warmup": args.warmup, "threads": args.threads, "seed": args.seed,
+                   "graph_backends": graph_backends(args.graph_backend),
+                   "neo4j_native_indexes": args.neo4j_native_indexes,
                    "chinese_share": generator.chinese_share, "hnsw_threshold": args.hnsw_threshold,
                    "query_kinds": {k: sum(1 for q in queries if q[0] == k) for k, _ in queries}},
         "results": [],
@@ -340,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="retrieval-speed-") as scratch:
         work = args.workdir or Path(scratch)
         for size, embedder, extractor in zip(args.sizes, args.embedders, args.extractors, strict=True):
-            data["results"].append(run_size(size, embedder, extractor, work, generator, queries, args))
+            data["results"].extend(run_size(size, embedder, extractor, work, generator, queries, args))
     data["targets"] = targets(data["results"])
     print(report(data))
     print(f"\nresults written to {write_results(args.out.stem, data, args.out.parent)}")

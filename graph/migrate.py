@@ -11,8 +11,9 @@ The file is JSON lines (gzip-compressed when its name ends in ``.gz``), one reco
 Records carry every stored field (``graph.sqlite_dump`` describes them): documents with their
 times, chunks with their text and offsets, entities with names, aliases, properties and
 provenance (= their mentions), relations with per-source weights, validity and provenance,
-and the merge history. Memory lives in the same stores (facts are relations, remembered turns
-are documents of their own collection), so it moves too. Vectors are not written: import
+and the merge history. Remembered facts are relations of the graph, so they move too;
+remembered conversation turns live in their own store (``<data_dir>/memory``) and are not
+part of an export. Vectors are not written: import
 embeds the chunks again with the target's embedder, and rebuilds the keyword index.
 
 Import reads the whole file once to check it (a foreign, corrupt or cut-short file is refused
