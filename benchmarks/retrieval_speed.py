@@ -396,7 +396,7 @@ def code_version() -> dict[str, Any]:
 
     def git(*command: str) -> str:
         done = subprocess.run(["git", *command], cwd=ROOT, capture_output=True, text=True, check=False)
-        return done.stdout.strip()
+        return done.stdout.rstrip()  # not strip(): " M path" keeps its status columns
 
     return {"commit": git("rev-parse", "--short", "HEAD"),
             "modified": [line[3:] for line in git("status", "--short").splitlines()
@@ -410,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     import graph.embedding
     import graph.extract_fast
     import graph.ingest
+    import graph.neo4j_store
     import graph.retrieve  # noqa: F401
     generator = CorpusGenerator(args.seed)
     queries = generator.queries(args.queries)

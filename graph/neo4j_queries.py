@@ -238,6 +238,15 @@ MENTIONS_OF_ENTITIES = (
     "MATCH (e:Entity {user_id: $user, id: s.entity_id}) WHERE NOT $topics_only OR e.topic = true "
     "RETURN s.entity_id AS entity_id, s.source_id AS source_id"
 )
+# Mentions of the entities with at most $max of them: each entity's mentions are counted in the
+# index and the frequent ones left out on the server, not sent over and dropped by the caller.
+MENTIONS_OF_SMALL_ENTITIES = (
+    "UNWIND $ids AS id MATCH (e:Entity {user_id: $user, id: id}) "
+    "WHERE (NOT $topics_only OR e.topic = true) "
+    "AND COUNT { MATCH (x:EntitySource {user_id: $user, entity_id: id}) } <= $max "
+    "MATCH (s:EntitySource {user_id: $user, entity_id: id}) "
+    "RETURN s.entity_id AS entity_id, s.source_id AS source_id"
+)
 MENTIONS_IN_SOURCES = (
     "MATCH (s:EntitySource {user_id: $user}) WHERE s.source_id IN $ids "
     "MATCH (e:Entity {user_id: $user, id: s.entity_id}) WHERE NOT $topics_only OR e.topic = true "

@@ -8,7 +8,6 @@ values passed as parameters. The data model is described there.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -353,15 +352,17 @@ class Neo4jGraphStore:
             raise InputError("mentions() takes entity_ids or source_ids, not both or neither.")
         if max_per_entity is not None and entity_ids is None:
             raise InputError("max_per_entity limits mentions of entity_ids, not of source_ids.")
+        if max_per_entity is not None:  # capped on the server, as the SQLite store does
+            ids = sorted(set(entity_ids or ()))
+            rows = self._read(lambda tx: ops.records(tx, q.MENTIONS_OF_SMALL_ENTITIES, user=user_id,
+                                                     ids=ids, topics_only=topics_only,
+                                                     max=max_per_entity))
+            return [(row["entity_id"], row["source_id"]) for row in rows]
         query, ids = ((q.MENTIONS_OF_ENTITIES, entity_ids) if entity_ids is not None
                       else (q.MENTIONS_IN_SOURCES, source_ids))
         rows = self._read(lambda tx: ops.records(tx, query, user=user_id, ids=list(ids or ()),
                                                  topics_only=topics_only))
-        pairs = [(row["entity_id"], row["source_id"]) for row in rows]
-        if max_per_entity is not None:
-            counts = Counter(entity for entity, _ in pairs)
-            pairs = [(e, s) for e, s in pairs if counts[e] <= max_per_entity]
-        return pairs
+        return [(row["entity_id"], row["source_id"]) for row in rows]
 
 
 def _run_statement(tx, statement: str, params: dict[str, Any] | None = None) -> None:
