@@ -58,13 +58,15 @@ def packaged_minilm() -> Path:
 
 
 class SentenceTransformerEmbedder:
-    """Any sentence-transformers model directory, loaded offline on first use."""
+    """Any sentence-transformers model directory, loaded offline on first use. ``english_only``:
+    the packaged all-MiniLM-L6-v2 knows no other language (a model you name is trusted)."""
 
     name = "sentence-transformers"
 
     def __init__(self, model_path: str | Path | None = None, *, batch_size: int = 32,
                  device: str = "cpu") -> None:
         self.model_path = Path(model_path) if model_path else None
+        self.english_only = self.model_path is None
         self.batch_size = batch_size
         self.device = device
         self._model = None

@@ -27,6 +27,7 @@ from typing import Literal
 
 import numpy as np
 
+from graph.cjk import has_cjk
 from graph.errors import BackendUnavailableError, InputError
 from graph.knowledge import KnowledgeBase
 from graph.types import Chunk, Document
@@ -133,12 +134,14 @@ class HybridRetriever:
             return out
 
         rankings: dict[str, Ranking] = {}
-        if "dense" in signals:
+        skipped: dict[str, str] = {}
+        if "dense" in signals and has_cjk(query) and getattr(self.kb.embedder, "english_only", False):
+            skipped["dense"] = "the embedder knows English only; a Chinese query is ranked by keywords"
+        elif "dense" in signals:
             rankings["dense"] = timed("dense", lambda: self._dense(query, user_id, collection))
         if "bm25" in signals:
             rankings["bm25"] = timed("bm25", lambda: self._bm25(query, user_id, collection))
         query_entities: dict[str, str] = {}
-        skipped: dict[str, str] = {}
         if "graph" in signals:
             # A graph store that is down (Neo4j) is left out when kb.degrade_graph is set, else raises.
             skip = self.kb.graph_skip_reason()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from benchmarks.retrieval_quality import (
     PlainBM25,
     evaluate_baselines,
+    load,
     passage_texts,
     plain_dense_rank,
     plain_rrf,
@@ -71,3 +73,19 @@ def test_parse_weights():
 
     assert parse_weights("") == {}
     assert parse_weights("dense=1, bm25=0.5,graph=2") == {"dense": 1.0, "bm25": 0.5, "graph": 2.0}
+
+
+def test_chinese_is_cut_into_words_for_the_plain_bm25():
+    tokens = word_tokens("北京冬奥会的运动员 Library")
+    assert "冬奥会" in tokens and "运动员" in tokens and tokens[-1] == "library"
+
+
+def test_rgb_becomes_a_chinese_retrieval_set_after_its_tuned_items(tmp_path):
+    rows = [{"id": i, "query": f"问题{i}", "answer": ["x"], "positive": [f"正{i}a", f"正{i}b"],
+             "negative": [f"负{i}"]} for i in range(45)]
+    (tmp_path / "zh_refine_dev.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows),
+                                                  encoding="utf-8")
+    corpus, questions = load(tmp_path, 3)
+    assert [q["question"] for q in questions] == ["问题40", "问题41", "问题42"]  # items 0-39 tuned the gate
+    assert questions[0]["supporting_facts"] == [["rgb-40-pos0", 0], ["rgb-40-pos1", 0]]
+    assert corpus["rgb-40-neg0"] == ["负40"] and len(corpus) == 9

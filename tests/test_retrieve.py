@@ -401,3 +401,22 @@ def test_signal_weights_scale_each_signals_share_and_keep_its_ranks(kb):
 def test_bad_signal_weights_are_input_errors(kb, weights):
     with pytest.raises(InputError):
         HybridRetriever(kb, weights=weights)
+
+
+def test_a_chinese_query_is_not_ranked_by_an_english_only_embedder(tmp_path):
+    from graph.embedding import HashEmbedder
+    from graph.knowledge import KnowledgeBase
+    from graph.retrieve import HybridRetriever
+
+    embedder = HashEmbedder()
+    with KnowledgeBase(tmp_path / "kb", embedder) as kb:
+        Ingestor(kb, None).ingest_text("星河科技的总部位于临江市。", source="xinghe.txt", title="星河科技",
+                                       user_id="u")
+        retriever = HybridRetriever(kb)
+        both = retriever.retrieve("星河科技的总部在哪里？", user_id="u")
+        embedder.english_only = True
+        chinese = retriever.retrieve("星河科技的总部在哪里？", user_id="u")
+        english = retriever.retrieve("Where is the head office?", user_id="u")
+    assert "dense" not in both.skipped and "dense" in chinese.skipped
+    assert chinese.items and all("dense" not in item.signals for item in chinese.items)
+    assert "dense" not in english.skipped
