@@ -23,7 +23,6 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from agent.errors import ConfigError
 from agent.settings import DEFAULT_USER_ID, Settings
 from graph.errors import require
 
@@ -127,11 +126,7 @@ def create_http_app(settings: Settings, agent: Any | None = None, *, user: str =
     from agent.server_http import KeyRing
 
     server = settings.server
-    keys = KeyRing(server)
-    if keys.open and not server.is_loopback:
-        raise ConfigError(f"Refusing to serve MCP on {server.host} without API keys: anyone who can reach "
-                          "it could read every memory. Set server.api_keys (e.g. CONGMING_SERVER__API_KEYS="
-                          "'{\"YOUR-KEY\": \"alice\"}') or listen on 127.0.0.1.")
+    keys = KeyRing.for_serving(server, "MCP ")
     owned = agent is None
     if agent is None:
         from agent.core import Agent

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from agent.errors import ConfigError
 from agent.settings import Settings
 from graph.errors import require
 
@@ -50,11 +49,7 @@ def create_app(settings: Settings, agent: Any | None = None) -> Any:
         description="Names the conversation whose working memory this turn uses (default: derived "
         "from the first user message).")]
     server = settings.server
-    keys = KeyRing(server)
-    if keys.open and not server.is_loopback:
-        raise ConfigError(f"Refusing to serve on {server.host} without API keys: anyone who can reach it "
-                          "could read every memory. Set server.api_keys (e.g. CONGMING_SERVER__API_KEYS="
-                          "'{\"YOUR-KEY\": \"alice\"}') or listen on 127.0.0.1.")
+    keys = KeyRing.for_serving(server)
     started = int(time.time())
 
     @asynccontextmanager

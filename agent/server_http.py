@@ -19,7 +19,7 @@ from fastapi.security import HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from agent.errors import BackendUnavailableError, CongmingError, ContextOverflowError, InputError
+from agent.errors import BackendUnavailableError, ConfigError, CongmingError, ContextOverflowError, InputError
 from agent.server_models import NAME_RULE, SESSION_PATTERN
 from agent.server_settings import SUB_USER_SEPARATOR, ServerSettings
 from agent.settings import DEFAULT_USER_ID
@@ -197,6 +197,18 @@ class KeyRing:
     def __init__(self, server: ServerSettings) -> None:
         self._keys = [(entry.key.get_secret_value().encode(), Caller(entry.user, entry.multi_user))
                       for entry in server.api_keys]
+
+    @classmethod
+    def for_serving(cls, server: ServerSettings, what: str = "") -> KeyRing:
+        """The keys of a server about to listen on ``server.host`` (``what``: "MCP " or ""); with
+        none it refuses any address beyond this machine."""
+        keys = cls(server)
+        if keys.open and not server.is_loopback:
+            raise ConfigError(f"Refusing to serve {what}on {server.host} without API keys: anyone who can "
+                              "reach it could read every memory. Set server.api_keys (e.g. "
+                              "CONGMING_SERVER__API_KEYS='{\"YOUR-KEY\": \"alice\"}') or listen on "
+                              "127.0.0.1.")
+        return keys
 
     @property
     def open(self) -> bool:
