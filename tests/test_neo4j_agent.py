@@ -30,16 +30,21 @@ def fresh_user(tag: str = "agent") -> str:
     return f"{tag}-{uuid.uuid4().hex[:10]}"
 
 
-@pytest.fixture
-def neo4j_settings(settings):
+def graph_settings(settings, uri: str, password: str = ""):
+    """``settings`` pointed at the Neo4j server at ``uri`` (hash embedder, fast extraction)."""
     pytest.importorskip("neo4j")
     settings.embedder.backend = "hash"
     settings.knowledge.extractor = "fast"
     settings.graph.backend = "neo4j"
-    settings.graph.uri = os.environ["NEO4J_URI"]
+    settings.graph.uri = uri
     settings.graph.user = os.environ.get("NEO4J_USER", "neo4j")
-    settings.graph.password = SecretStr(os.environ.get("NEO4J_PASSWORD", ""))
+    settings.graph.password = SecretStr(password)
     return settings
+
+
+@pytest.fixture
+def neo4j_settings(settings):
+    return graph_settings(settings, os.environ["NEO4J_URI"], os.environ.get("NEO4J_PASSWORD", ""))
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,16 @@ import uuid
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
 from graph.errors import BackendUnavailableError
-from tests.test_neo4j_agent import ENGINE, fresh_user, owned_by, rows, server  # noqa: F401 (fixture)
+from tests.test_neo4j_agent import (  # noqa: F401 (server: a fixture)
+    ENGINE,
+    fresh_user,
+    graph_settings,
+    owned_by,
+    rows,
+    server,
+)
 from tests.turn_support import make_agent
 
 pytestmark = [
@@ -38,17 +44,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def graph_settings(settings, uri: str, password: str = ""):
-    pytest.importorskip("neo4j")
-    settings.embedder.backend = "hash"
-    settings.knowledge.extractor = "fast"
-    settings.graph.backend = "neo4j"
-    settings.graph.uri = uri
-    settings.graph.user = os.environ.get("NEO4J_USER", "neo4j")
-    settings.graph.password = SecretStr(password)
-    return settings
 
 
 # ---- a wrong password ------------------------------------------------------------------------
