@@ -125,6 +125,12 @@ def _relative_bonus(wanted: set[str], live: list[Fact]) -> dict[str, float]:
     return bonus
 
 
+def kin_of(facts: Iterable[Fact]) -> dict[str, Fact]:
+    """The current has_<relative> facts among ``facts``, by the relative's normalised name."""
+    return {normalise_name(f.object): f for f in facts
+            if f.current and f.subject == USER and f.relation in RELATIVE_RELATIONS}
+
+
 class FactMemory:
     """Facts per user in a ``GraphStore`` the caller opens and closes."""
 
@@ -293,8 +299,7 @@ class FactMemory:
 
     def kin(self, user_id: str) -> dict[str, Fact]:
         """The user's current has_<relative> facts by the relative's normalised name."""
-        return {normalise_name(f.object): f for f in self.facts(user_id)
-                if f.subject == USER and f.relation in RELATIVE_RELATIONS}
+        return kin_of(self.facts(user_id))
 
     def people(self, user_id: str) -> list[Person]:
         """The user's relatives and friends known by name, least recently told first (for who

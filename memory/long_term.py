@@ -27,6 +27,7 @@ from memory.fact_question import FactQuestion, asked_fact
 from memory.fact_rules_never import stated
 from memory.fact_text import NOTE, kin_noun
 from memory.fact_vocab import RELATIVES_ZH, USER, relation_words
+from memory.facts import kin_of
 from memory.parts import Passage, PinnedFact
 from memory.queue import Job, MemoryQueue
 
@@ -188,23 +189,26 @@ class LongTermMemory:
         already in the context)."""
         found: list[Passage] = []
         wanted_facts = min(3, k) if facts is None else facts
+        told = None  # every fact of the user, ended ones too: read once, for kin and what is stale
         if self.facts is not None and wanted_facts > 0 and query.strip():
-            kin = self.facts.kin(user_id)
+            told = self.facts.facts(user_id, include_history=True)
+            kin = kin_of(told)
             found += [fact_passage(f, kin) for f in self.facts.recall(user_id, query, k=wanted_facts)
                       if f.current]
         turns = self.episodic.recall(user_id, query, k=k, session_id=session_id, exclude=exclude)
-        stale = {} if _ASKS_PAST.search(query) else self._superseded_values(user_id)
+        stale = {} if _ASKS_PAST.search(query) else self._superseded_values(user_id, told)
         said = (passage_of(t.episode, leave_out=("assistant",)) for t in turns
                 if not _says_any(t.episode, stale.get(t.episode.id, ())))
         return found + [p for p in said if p is not None]
 
-    def _superseded_values(self, user_id: str) -> dict[str, set[str]]:
+    def _superseded_values(self, user_id: str, told: Sequence[Fact] | None = None) -> dict[str, set[str]]:
         """Per turn id, the values it told that no longer hold ("lives in Tamsbury" once the
-        user moved): a turn saying one is not evidence for a question about now."""
+        user moved): a turn saying one is not evidence for a question about now. ``told``: the
+        user's facts, ended ones too, when already read."""
         if self.facts is None:
             return {}
         try:
-            told = self.facts.facts(user_id, include_history=True)
+            told = self.facts.facts(user_id, include_history=True) if told is None else told
         except BackendUnavailableError:  # the graph is down: the turns go unfiltered
             return {}
         holds = {(f.subject, f.relation, normalise_name(f.object)) for f in told if f.current}
@@ -221,8 +225,9 @@ class LongTermMemory:
         their values; else two empty lists."""
         if self.facts is None or not question.strip():
             return [], []
-        live = [f for f in self.facts.facts(user_id) if f.strength >= self.facts.min_strength]
-        kin = self.facts.kin(user_id)
+        current = self.facts.facts(user_id)
+        live = [f for f in current if f.strength >= self.facts.min_strength]
+        kin = kin_of(current)
         asked = asked_fact(question, list(dict.fromkeys(f.subject for f in live)),
                            {f.object: f.relation for f in kin.values()})
         if asked is None:
@@ -260,8 +265,9 @@ class LongTermMemory:
         """The user's strongest current facts, for the top of every prompt."""
         if self.facts is None or limit < 1:
             return []
-        strong = [f for f in self.facts.facts(user_id) if f.current and f.strength >= self.facts.min_strength]
-        kin = self.facts.kin(user_id)
+        current = self.facts.facts(user_id)
+        strong = [f for f in current if f.strength >= self.facts.min_strength]
+        kin = kin_of(current)
         return [PinnedFact(f.describe(kin) or f.text, f.strength) for f in strong[:limit]]
 
     def memories(self, user_id: str, *, history: bool = False) -> list[Fact]:
