@@ -2,10 +2,14 @@
 (``VectorIndex``) and SQLite FTS5 (``KeywordIndex``), with the same methods and results.
 
 Documents and chunks stay in SQLite (the source of truth); each chunk is mirrored as
-``(:Chunk {user_id, rowid, id, document_id, collection, tokens, embedding})``, where ``rowid``
-is the chunk's SQLite row id (its id in the vector index) and ``tokens`` is the chunk text as
-the keyword tokenizer sees it (jieba for Chinese), indexed with Lucene's whitespace analyzer so
-Chinese and English are searched exactly as by FTS5. Scores: cosine similarity (Neo4j reports
+``(:Chunk {user_id, rowid, id, document_id, collection, tokens, tokens_from, embedding})``,
+where ``rowid`` is the chunk's SQLite row id (its id in the vector index) and ``tokens`` is what
+FTS5 indexes for the chunk: its document's title, then its text (``with_title``), as the keyword
+tokenizer sees it (jieba for Chinese), indexed with Lucene's whitespace analyzer so Chinese and
+English are searched exactly as by FTS5. ``tokens_from`` says what the tokens were made of:
+``"title+text"``, or ``"text"`` (no title source was given; chunks written before titles were
+indexed have none). Opening a user's vector index re-tokenizes that user's chunks not yet made of
+title + text (the index definition is unchanged). Scores: cosine similarity (Neo4j reports
 ``(1 + cos) / 2``; it is mapped back) and Lucene BM25.
 
 Neo4j 5's vector search ranks every user's chunks together (``db.index.vector.queryNodes`` has
@@ -20,6 +24,7 @@ or newer.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -30,6 +35,8 @@ from graph.keyword import KeywordHit, index_text, query_tokens, tokenize
 from graph.neo4j_store import Neo4jGraphStore
 from graph.types import Chunk
 from graph.vector import Consistency, VectorHit
+
+log = logging.getLogger(__name__)
 
 VECTOR_INDEX = "congming_chunk_embedding"
 FULLTEXT_INDEX = "congming_chunk_tokens"
@@ -48,8 +55,16 @@ INDEX_OPTIONS = "SHOW INDEXES YIELD name, state, options WHERE name = $name RETU
 UPSERT_CHUNKS = (
     "UNWIND $rows AS row MERGE (c:Chunk {user_id: $user, rowid: row.rowid}) "
     "SET c.id = row.id, c.document_id = row.document_id, c.collection = row.collection, "
-    "c.tokens = row.tokens, c.embedding = row.embedding"
+    "c.tokens = row.tokens, c.tokens_from = row.tokens_from, c.embedding = row.embedding"
 )
+TITLED = "title+text"  # ``tokens_from`` of chunks whose tokens hold their document's title
+# Chunks of a user whose tokens are not yet title + text, in row id order after $after.
+UNTITLED_CHUNKS = (
+    "MATCH (c:Chunk {user_id: $user}) WHERE c.rowid > $after AND coalesce(c.tokens_from, 'text') <> $titled "
+    "RETURN c.rowid AS rowid ORDER BY c.rowid LIMIT $n"
+)
+SET_TOKENS = ("UNWIND $rows AS row MATCH (c:Chunk {user_id: $user, rowid: row.rowid}) "
+              "SET c.tokens = row.tokens, c.tokens_from = $titled")
 DELETE_CHUNKS = ("UNWIND $rowids AS rowid MATCH (c:Chunk {user_id: $user, rowid: rowid}) "
                  "DELETE c RETURN count(*) AS n")
 CHUNK_ROWIDS = "MATCH (c:Chunk {user_id: $user}) RETURN c.rowid AS rowid"
@@ -76,6 +91,9 @@ KEYWORD_SEARCH = (
 )
 
 ChunksByRowid = Callable[[str, Sequence[int]], dict[int, Chunk]]  # (user id, row ids) -> chunks
+# row ids -> what is embedded and keyword-indexed for each chunk: its document's title, then its
+# text (``DocumentStore.texts_by_rowid``); rows it does not know are left out
+TextsByRowid = Callable[[Sequence[int]], dict[int, str]]
 
 
 def lucene_term(token: str) -> str:
@@ -109,15 +127,19 @@ def _rowid_list(ids: Iterable[int]) -> list[int]:
 
 class Neo4jChunkIndexes:
     """Builds the per-user vector index and the keyword index over one opened graph store, and
-    sets up their schema once (``ensure_schema``)."""
+    sets up their schema once (``ensure_schema``).
+
+    ``texts_by_rowid`` gives the text a chunk is keyword-indexed by (title + text, as FTS5 and
+    the embedder see it); without it a chunk is indexed by its own text alone."""
 
     def __init__(self, store: Neo4jGraphStore, dim: int, chunks_by_rowid: ChunksByRowid, *,
-                 similarity: str = "cosine") -> None:
+                 similarity: str = "cosine", texts_by_rowid: TextsByRowid | None = None) -> None:
         if dim < 1:
             raise ConfigError("The Neo4j vector index needs the embedder's dimension (>= 1).")
         self.store = store
         self.dim = dim
         self.chunks_by_rowid = chunks_by_rowid
+        self.texts_by_rowid = texts_by_rowid
         self.similarity = similarity
         self.exact_search = False  # whether the server has vector.similarity.cosine (5.18+)
         self._schema_ready = False
@@ -144,6 +166,38 @@ class Neo4jChunkIndexes:
 
     def vector_index(self, user_id: str) -> Neo4jVectorIndex:
         return Neo4jVectorIndex(self, user_id)
+
+    def keyword_rows(self, chunks: dict[int, Chunk]) -> dict[int, tuple[str, str]]:
+        """Row id -> (tokens, tokens_from) of these chunks: title + text when a title source is
+        given (a row it does not know falls back to the chunk's text), else the text alone."""
+        titled = self.texts_by_rowid(list(chunks)) if self.texts_by_rowid is not None else {}
+        return {rowid: (index_text(titled[rowid]), TITLED) if rowid in titled
+                else (index_text(chunk.text), "text") for rowid, chunk in chunks.items()}
+
+    def add_titles(self, user_id: str, *, batch_size: int = 2000) -> int:
+        """Re-tokenize this user's chunks whose tokens are not yet title + text (written before
+        titles were indexed, or without a title source); how many were. Idempotent, batched."""
+        if self.texts_by_rowid is None:
+            return 0
+        self.ensure_schema()
+        done, after = 0, -1
+        while True:
+            params = {"user": user_id, "after": after, "titled": TITLED, "n": batch_size}
+            rowids = self.store.run_read(
+                lambda tx, p=params: [r["rowid"] for r in tx.run(UNTITLED_CHUNKS, p)])
+            if not rowids:
+                break
+            after = rowids[-1]
+            owned = self.chunks_by_rowid(user_id, rowids)  # a row another user's now: left for repair
+            rows = [{"rowid": r, "tokens": tokens}
+                    for r, (tokens, source) in self.keyword_rows(owned).items() if source == TITLED]
+            self.store.run_write(lambda tx, b=rows: tx.run(
+                SET_TOKENS, {"user": user_id, "rows": b, "titled": TITLED}).consume())
+            done += len(rows)
+        if done:
+            log.info("Neo4j keyword index: %d chunks of user %r re-tokenized with their titles.",
+                     done, user_id)
+        return done
 
     def keyword_index(self) -> Neo4jKeywordIndex:
         return Neo4jKeywordIndex(self)
@@ -172,7 +226,10 @@ class Neo4jVectorIndex:
         self.exact_below = exact_below
 
     def open(self) -> None:
+        """Set up the schema, and give this user's chunks written before titles were indexed
+        their document's title in the keyword index (``Neo4jChunkIndexes.add_titles``)."""
         self.indexes.ensure_schema()
+        self.indexes.add_titles(self.user_id)
 
     def close(self) -> None:
         pass
@@ -198,7 +255,8 @@ class Neo4jVectorIndex:
         return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 
     def add(self, ids: Iterable[int], vectors: Any, *, batch_size: int = 500) -> None:
-        """Add (or replace) the chunks with these row ids, with their vectors and keyword tokens."""
+        """Add (or replace) the chunks with these row ids, with their vectors and keyword tokens
+        (title + text when the indexes have a title source)."""
         keys = _rowid_list(ids)
         matrix = self._normalised(vectors, len(keys))
         if len(set(keys)) != len(keys):
@@ -208,9 +266,10 @@ class Neo4jVectorIndex:
         if unknown:
             raise InputError(f"No chunks of user {self.user_id!r} with row ids {unknown[:5]}; "
                              "store the document before its vectors.")
+        keyword = self.indexes.keyword_rows({k: chunks[k] for k in keys})
         rows = [{"rowid": k, "id": chunks[k].id, "document_id": chunks[k].document_id,
-                 "collection": chunks[k].collection, "tokens": index_text(chunks[k].text),
-                 "embedding": matrix[i].tolist() if matrix[i].any() else None}
+                 "collection": chunks[k].collection, "tokens": keyword[k][0],
+                 "tokens_from": keyword[k][1], "embedding": matrix[i].tolist() if matrix[i].any() else None}
                 for i, k in enumerate(keys)]
         for start in range(0, len(rows), batch_size):
             batch = rows[start:start + batch_size]

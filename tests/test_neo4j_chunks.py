@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from graph import neo4j_chunks as nc
+from graph.chunking import with_title
 from graph.errors import ConfigError, InputError
 from graph.keyword import index_text
 from graph.types import Chunk
@@ -59,6 +60,16 @@ class FakeNeo4j:
             for row in p["rows"]:
                 self.nodes[(p["user"], row["rowid"])] = {**row, "user_id": p["user"]}
             return Answer()
+        if query == nc.UNTITLED_CHUNKS:
+            found = sorted(r for (u, r), n in self.nodes.items() if u == p["user"] and r > p["after"]
+                           and (n.get("tokens_from") or "text") != p["titled"])
+            return Answer([Row(rowid=r) for r in found[: p["n"]]])
+        if query == nc.SET_TOKENS:
+            for row in p["rows"]:
+                node = self.nodes.get((p["user"], row["rowid"]))
+                if node is not None:
+                    node.update(tokens=row["tokens"], tokens_from=p["titled"])
+            return Answer()
         if query == nc.DELETE_CHUNKS:
             gone = [self.nodes.pop((p["user"], r), None) for r in p["rowids"]]
             return Answer([Row(n=sum(g is not None for g in gone))])
@@ -95,13 +106,21 @@ def chunk(rowid: int, user: str = USER, text: str = "hello world") -> Chunk:
                  collection="default")
 
 
-def indexes(store: FakeNeo4j, dim: int = 4, texts: dict[int, str] | None = None) -> nc.Neo4jChunkIndexes:
+def indexes(store: FakeNeo4j, dim: int = 4, texts: dict[int, str] | None = None,
+            titles: dict[int, str] | None = None) -> nc.Neo4jChunkIndexes:
+    """Chunks with row ids below 1000 exist (1000 to 1999 are bob's); with ``titles``, the
+    indexes are given each chunk's title + text, as ``DocumentStore.texts_by_rowid`` gives them."""
     texts = texts or {}
 
     def chunks_by_rowid(user, ids):
-        return {i: chunk(i, user, texts.get(i, "hello world")) for i in ids if i < 1000}
+        return {i: chunk(i, user, texts.get(i, "hello world")) for i in ids
+                if i < 1000 or (user == "bob" and i < 2000)}
 
-    return nc.Neo4jChunkIndexes(store, dim, chunks_by_rowid)
+    def texts_by_rowid(ids):
+        return {i: with_title(titles.get(i, ""), texts.get(i, "hello world")) for i in ids if i < 2000}
+
+    return nc.Neo4jChunkIndexes(store, dim, chunks_by_rowid,
+                                texts_by_rowid=None if titles is None else texts_by_rowid)
 
 
 def ann(native: nc.Neo4jChunkIndexes, user: str = USER, **kw) -> nc.Neo4jVectorIndex:
@@ -161,6 +180,39 @@ def test_add_search_remove_and_repair_for_one_user():
     report = index.repair([1, 4], lambda ids: [unit(0, 0, 1, 0) for _ in ids])
     assert report.missing == (4,) and report.extra == (2,)
     assert index.ids().tolist() == [1, 4] and index.check([1, 4]).ok
+
+
+def test_chunks_are_keyword_indexed_with_their_document_title():
+    store = FakeNeo4j()
+    native = indexes(store, texts={1: "Ada wrote the first program.", 2: "位于海淀区。"},
+                     titles={1: "Analytical Engine", 2: "北京大学"})
+    native.vector_index(USER).add([1, 2], [unit(1, 0, 0, 0), unit(0, 1, 0, 0)])
+    assert store.nodes[(USER, 1)]["tokens"] == index_text("Analytical Engine\nAda wrote the first program.")
+    assert store.nodes[(USER, 2)]["tokens"].startswith(index_text("北京大学"))
+    assert {n["tokens_from"] for n in store.nodes.values()} == {nc.TITLED}
+    untitled = FakeNeo4j()  # no title source: the chunk's text alone, and said so
+    indexes(untitled, texts={1: "Ada"}).vector_index(USER).add([1], [unit(1, 0, 0, 0)])
+    assert untitled.nodes[(USER, 1)]["tokens"] == "ada"
+    assert untitled.nodes[(USER, 1)]["tokens_from"] == "text"
+
+
+def test_opening_an_index_gives_chunks_written_before_titles_their_title():
+    store = FakeNeo4j()
+    texts = {i: f"chunk {i}" for i in (1, 2, 3, 4, 5, 1500)}
+    old = indexes(store, texts=texts)  # what an older version wrote: text alone, no tokens_from
+    old.vector_index(USER).add(range(1, 6), [unit(1, 0, 0, 0)] * 5)
+    old.vector_index("bob").add([1500], [unit(1, 0, 0, 0)])
+    for node in store.nodes.values():
+        del node["tokens_from"]
+    store.nodes[(USER, 1500)] = {**store.nodes[("bob", 1500)], "user_id": USER}  # not alice's in SQLite
+    native = indexes(store, texts=texts, titles={i: "Lovelace" for i in range(2000)})
+    assert native.add_titles(USER, batch_size=2) == 5  # in batches, past the row that is not hers
+    assert store.nodes[(USER, 3)]["tokens"] == "lovelace chunk 3"
+    assert store.nodes[(USER, 1500)]["tokens"] == store.nodes[("bob", 1500)]["tokens"] == "chunk 1500"
+    assert native.add_titles(USER) == 0  # done once
+    native.vector_index("bob").open()  # opening bob's index does his
+    assert store.nodes[("bob", 1500)]["tokens"] == "lovelace chunk 1500"
+    assert indexes(store).add_titles(USER) == 0  # without a title source there is nothing to do
 
 
 def test_search_widens_past_other_users_chunks():

@@ -168,3 +168,50 @@ def test_doctor_passes_against_the_server(neo4j_settings):
     assert checks["neo4j connection"].status == "ok"
     assert checks["neo4j version"].status == "ok"
     assert checks["neo4j schema"].status == "ok", checks["neo4j schema"].detail
+
+
+def _open_titled(settings):
+    """The knowledge base ``create_knowledge_base`` makes with native indexes, and with the
+    chunks' title + text as the keyword indexes' title source (``texts_by_rowid``)."""
+    from agent.components import create_graph_store
+    from graph.embedding import HashEmbedder
+    from graph.ingest import Ingestor
+    from graph.knowledge import KnowledgeBase
+    from graph.neo4j_chunks import Neo4jChunkIndexes
+
+    graph = create_graph_store(settings.graph)
+    native = Neo4jChunkIndexes(graph, DIM, lambda user, ids: kb.documents.chunks_by_rowid(user, ids),
+                               texts_by_rowid=lambda ids: kb.documents.texts_by_rowid(ids))
+    kb = KnowledgeBase(settings.data_dir / "knowledge", HashEmbedder(DIM), graph=graph,
+                       vector_index=native.vector_index, keywords=native.keyword_index())
+    kb.open()
+    return kb, Ingestor(kb, None)
+
+
+def test_a_keyword_query_that_only_matches_the_title_finds_the_chunk(neo4j_settings, user):
+    """As on SQLite (tests/test_keyword_index.py): every chunk is keyword-indexed as its
+    document's title + its text; what is stored and shown stays the text. A chunk node written
+    before titles were indexed gets its title when the user's index is next opened."""
+    from graph.retrieve import HybridRetriever
+
+    text = "Ada Lovelace wrote its first program in 1843."
+    kb, ingestor = _open_titled(neo4j_settings)
+    with kb:
+        added = ingestor.ingest_text(text, user_id=user, source="engine.txt", title="Analytical Engine")
+        hits = kb.keywords.search(user, "analytical", limit=5)
+        assert [h.document_id for h in hits] == [added.document_id]
+        assert kb.keywords.chunks_with_phrase(user, "Analytical Engine") == [hits[0].chunk_id]
+        assert kb.documents.get_chunks(user, [hits[0].chunk_id])[0].text == text  # stored: the text
+        result = HybridRetriever(kb).retrieve("Analytical", user_id=user, k=1)
+        assert result.items[0].chunk.text == text and "bm25" in result.items[0].signals
+        kb.graph.run_write(lambda tx: tx.run(  # as an older version wrote it: text alone
+            "MATCH (c:Chunk {user_id: $user}) SET c.tokens = 'ada lovelace' REMOVE c.tokens_from",
+            {"user": user}).consume())
+        assert kb.keywords.search(user, "analytical") == []
+    kb, _ = _open_titled(neo4j_settings)
+    with kb:
+        kb.vectors(user)  # opening the user's index re-tokenizes their chunks
+        assert [h.document_id for h in kb.keywords.search(user, "analytical")] == [added.document_id]
+        assert kb.graph.run_read(lambda tx: tx.run(
+            "MATCH (c:Chunk {user_id: $user}) RETURN c.tokens_from AS f", {"user": user}).single()["f"]) \
+            == "title+text"
