@@ -12,6 +12,7 @@ from agent.claims import strip_citations
 from agent.evidence_text import headings_of, sentence_units
 from agent.focus import ABSENT_MAX, FOCUS_MIN, Text, focus_match, lifted
 from agent.question import analyse
+from agent.question_fit import fit_to
 from agent.span_choice import both_halves_have, outside_question, spans_by_sentence
 from agent.spans import AnswerSpan, spans
 from graph.embedding import Embedder
@@ -37,7 +38,7 @@ def focused_answer(answer: str, question_text: str, passages: Sequence[str],
     "when", a person for "who") passes only if one evidence sentence holds that value together
     with the question's focus. "2023" for "When was it founded?" fails when 2023 occurs only in
     "In 2023 it employed 340 people". Answers that give no such value pass (other checks decide)."""
-    question = analyse(question_text)
+    question = fit_to(analyse(question_text), "\n".join(passages))
     if question.answer_type in ("thing", "yesno"):
         return True
     claimed = outside_question(spans(strip_citations(answer), question.answer_type), question_text)

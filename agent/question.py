@@ -55,16 +55,17 @@ _ZH_TYPES: tuple[tuple[str, AnswerType], ...] = (
     (r"多重|重量|几斤|几公斤|多少斤|多少公斤|多少克", "mass"),
     (r"容量|多少升|几升|多大(?:的)?水箱", "volume"),
     (r"多远|距离|多高|多深|多宽|多少公里|几公里|多少米|多长(?!时间)", "distance"),
-    (r"多长时间|多久|几天|几个小时|几小时|几周|几个月|几年(?!级)", "duration"),
+    (r"多长时间|多久|(?:几|多少)(?:天|个小时|小时|周|个月|年(?!级)|分钟)", "duration"),
     (r"多少|几[个位名人次家块张条件本只枚届场座分岁]|多大|数量|人数|"
      # a search-style phrase naming an amount ("2022年8月我国汽车出口量")
-     r"(?:量|总数|金额|总额|票房|产量|销量|营收|收入|规模|增速|增长率|比例|人次)\s*[？?]?\s*$", "number"),
+     r"(?:量|总数|金额|总额|票房|产量|销量|营收|收入|规模|增速|增长率|比例|人次|震级|海拔|面积|气温|排名)\s*[？?]?\s*$",
+     "number"),
     (r"什么时候|何时|哪天|哪一天|哪日|哪年|哪一年|几月|几号|日期|时间|哪个月", "date"),
     (r"谁|哪位|哪个人|哪些人|(?:导演|作者|主演|得主|获得者|创始人|创办人|负责人|总经理|董事长|主席|"
      r"总统|总理|首相|发言人|主教练|教练|队长|主持人|编剧|歌手|演唱者|"
-     r"设计师|发明人|发明者|获奖者|扮演者)(?:是)?\s*[？?]?\s*$", "person"),
+     r"设计师|发明人|发明者|获奖者|扮演者|金牌|银牌|铜牌)(?:是)?\s*[？?]?\s*$", "person"),
     (r"哪里|哪儿|在哪|何处|何地|地点|哪个(?:城市|镇|县|区|村|省|国家|站|地方)|哪一站|哪座城|哪个站", "place"),
-    (r"哪[个家款趟种件本部条一]|什么名字|叫什么|(?:冠军|得主)\s*[？?]?\s*$", "name"),
+    (r"哪[个家款趟种件本部条一]|什么名字|叫什么|(?:冠军|得主|奖)\s*[？?]?\s*$", "name"),
     (r"(?:吗|(?<!什)么)\s*[？?]?\s*$|是否|是不是|有没有|能不能|可不可以", "yesno"),
 )
 
@@ -172,7 +173,8 @@ def analyse(text: str) -> Question:
     """The question's expected answer type, focus words and names."""
     if has_cjk(text):
         names = _zh_names(text)
-        focus = _zh_focus(text, names)
+        focus = list(dict.fromkeys(_zh_focus(text, names) + [c for c in _ZH_COUNT.findall(text)
+                                                             if not any(c in n for n in names)]))
         light = tuple(w for w in focus if w in _LIGHT_VERBS or len(w) == 1)
         return Question(text, "zh", answer_type(text), tuple(w for w in focus if w not in light), light,
                         tuple(n for n in names if not _NUMBER.fullmatch(n)), _numbers(text),
@@ -198,6 +200,8 @@ def analyse(text: str) -> Question:
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# a count the question names restricts the answer ("头两晚住在哪": the place of the two nights)
+_ZH_COUNT = re.compile(r"(?<![第几多])[一二两三四五六七八九十]+(?:个)?(?:晚上|晚|夜|天|周|星期|小时|次|场|间|人)")
 _ASKED_CLASS = re.compile(r"\b(?:which|what)\s+([a-z]+)\b", re.IGNORECASE)
 _RELATIVE_CLASS = re.compile(r"\b([a-z]+)\s+(?:where|that|which|who|whose|whom)\b", re.IGNORECASE)
 

@@ -35,13 +35,17 @@ from agent.focus import (
     term_credit,
 )
 from agent.question import Question, analyse
+from agent.question_fit import fit_to
 from agent.span_choice import (
+    address_heads,
     best_span,
     both_halves_have,
     half_has_numbers,
     in_focus_clauses,
+    not_the_kind_asked,
     outside_question,
     same_unit,
+    same_value,
     spans_by_sentence,
 )
 from agent.spans import AnswerSpan
@@ -106,8 +110,8 @@ class Reader:
              retrieve: Callable[[str], Sequence[Passage]] | None = None) -> Reading | None:
         """The answer to ``question_text`` from ``evidence``, or None. ``retrieve`` (a search of
         the user's knowledge) lets a second hop find the passage a linking sentence points to."""
-        question = analyse(question_text)
         evidence = tuple(evidence)
+        question = fit_to(analyse(question_text), "\n".join(f"{p.source}\n{p.text}" for p in evidence))
         if not question.terms or not evidence:
             return None  # "hello", "what is it?": nothing to look for
         best = self._best(question, evidence)
@@ -142,9 +146,24 @@ class Reader:
         if self._undecided(question, best):
             return None
         answer = self._short_answer(question, best)
-        rivals = [c for c in answering if c.score >= best.score - TIE and c.sentence not in best.sentence
-                  and best.sentence not in c.sentence and self._short_answer(question, c) != answer]
-        return None if rivals else best
+        close = [c for c in answering if c.score >= best.score - TIE]
+        rivals = [c for c in close if c.sentence not in best.sentence and best.sentence not in c.sentence
+                  and not same_value(self._short_answer(question, c), answer)]
+        return best if not rivals or self._outvoted(question, answer, close, rivals) else None
+
+    def _outvoted(self, question: Question, answer: str, close: list[_Candidate],
+                  rivals: list[_Candidate]) -> bool:
+        """As good sentences disagree, but more passages give the best one's answer than give any other
+        (three reports name the winner, one a runner-up): the answer stands."""
+        if not answer:
+            return False
+        agreeing = {c.passage for c in close if same_value(self._short_answer(question, c), answer)}
+        others: dict[str, set[int]] = {}
+        for c in rivals:
+            value = self._short_answer(question, c)
+            key = next((k for k in others if same_value(k, value)), value)
+            others.setdefault(key, set()).add(c.passage)
+        return len(agreeing) >= 2 and all(len(agreeing) > len(p) for p in others.values())
 
     def _read_across(self, question: Question, evidence: tuple[Passage, ...],
                      retrieve: Callable[[str], Sequence[Passage]] | None) -> Reading | None:
@@ -204,11 +223,11 @@ class Reader:
             scope = scopes[index]
             if not numbered[index] and not numbers_present(question, f"{sentence}\n{scope}"):
                 continue
-            raw = same_unit(question, outside_question(spans_by_sentence(sentence, question.answer_type),
-                                                       question.text))
+            raw = not_the_kind_asked(question, same_unit(question, outside_question(
+                spans_by_sentence(sentence, question.answer_type), question.text)))
             if pair and both_halves_have(raw, sentence):
                 continue  # each sentence answers for itself (or not); the pair adds nothing
-            found = in_focus_clauses(question, sentence, raw)
+            found = address_heads(question, sentence, in_focus_clauses(question, sentence, raw))
             if not numbered[index]:
                 found = tuple(s for s in found if half_has_numbers(question, sentence, s))
             lexical = focus_match(question, Text.of(sentence), contexts[index], headings[index],

@@ -18,13 +18,16 @@ from agent.question import AnswerType, Question
 from agent.spans import AnswerSpan, spans
 from graph.cjk import has_cjk
 
-_CHANGED_TO = re.compile(r"(?:推迟到|提前到|改为|改到|改成|变为|调整为|升到|降到|搬到了?|迁到了?|搬进了?|"
-                         r"moved to|postponed to|changed to|now|instead)\s*$", re.IGNORECASE)
+_CHANGED_TO = re.compile(r"(?:推迟到|提前到|改为|改到|改成|变为|调整为|升到|降到|搬到了?|迁到了?|搬进了?|达到了?|"
+                         r"升至|增至|降至|增加到|减少到|"
+                         r"moved to|postponed to|changed to|now|instead|(?:extend|increas|rais|reduc|cut|ris|grow|"
+                         r"r[oi]se|fell|fall|dropp?)(?:e|ed|es|s|ing|n)? (?:\w+ )?to)\s*$", re.IGNORECASE)
 
 _CHANGED_FROM = re.compile(r"(?:原定的?|原来的?|原先的?|从|由|\bfrom|\bwas|\bformerly|\boriginally)\s*$",
                            re.IGNORECASE)
 
 _PEOPLE = frozenset("人名位")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?:年|\b)")
 _ASKED_UNIT = re.compile(r"(?:多少|几)(?:亿|万|千|百)?([\u4e00-\u9fff])")
 
 
@@ -46,6 +49,14 @@ def same_unit(question: Question, found: Sequence[AnswerSpan]) -> tuple[AnswerSp
 
     return tuple(s for s in found if fits(s))
 
+
+def not_the_kind_asked(question: Question, found: Sequence[AnswerSpan]) -> tuple[AnswerSpan, ...]:
+    """For a name, a person or a place: spans that are not the asked-for word itself ("卫冕冠军" does
+    not answer "欧冠冠军是谁": it names the title, not its holder)."""
+    key = question.key
+    if question.answer_type not in ("name", "person", "place") or not key or not has_cjk(key):
+        return tuple(found)
+    return tuple(s for s in found if key not in s.text)
 
 def outside_question(found: list[AnswerSpan], question: str) -> tuple[AnswerSpan, ...]:
     """Spans the question does not already contain (the answer is new information): neither the
@@ -69,6 +80,38 @@ def spans_by_sentence(text: str, kind: AnswerType) -> list[AnswerSpan]:
     if kind in ("name", "place", "person"):
         found = [s for s in found if not spans(s.text, "date")]
     return found
+
+_LISTED = re.compile(r"\s(?:and|or)\s|[和与及或]", re.IGNORECASE)
+_LIST_END = re.compile(r"\s*,?\s*(?:and|or|&)\s*|\s*[和与及或]\s*", re.IGNORECASE)
+
+def address_heads(question: Question, sentence: str,
+                  found: tuple[AnswerSpan, ...]) -> tuple[AnswerSpan, ...]:
+    """A name followed by more names after commas is one thing and where it is ("The Gull & Lantern,
+    Harbour Row, Kelsey Bay"): for "which hotel" the first names it; for "where" the run is the place."""
+    if question.answer_type not in ("name", "place") or len(found) < 2:
+        return found
+    ordered = sorted(found, key=lambda s: s.start)
+    runs: list[list[AnswerSpan]] = [[ordered[0]]]
+    for span in ordered[1:]:
+        between = sentence[runs[-1][-1].end:span.start]
+        if re.fullmatch(r"\s*[,，]\s*", between):
+            runs[-1].append(span)
+        elif _LIST_END.fullmatch(between) and len(runs[-1]) > 1:
+            runs[-1:] = [[s] for s in runs[-1]] + [[span]]  # "A, B and C": a list, not an address
+        else:
+            runs.append([span])
+    runs = [r for run in runs for r in ([run] if not any(_LISTED.search(s.text) for s in run)
+                                        else [[s] for s in run])]  # "Gull House, Anchor Inn and Rook Lodge"
+    if question.answer_type != "place":
+        return tuple(run[0] for run in runs)
+    return tuple(run[0] if len(run) == 1 else AnswerSpan(sentence[run[0].start:run[-1].end], run[0].start,
+                                                          run[-1].end) for run in runs)
+
+def same_value(a: str, b: str) -> bool:
+    """Two short answers naming the same value ("1193万人" and "1193万", "2022" and "2022年")."""
+    a, b = a.strip().lower(), b.strip().lower()
+    shorter, longer = sorted((a, b), key=len)
+    return a == b or bool(shorter) and longer.startswith(shorter) and not re.match(r"[\d.,]", longer[len(shorter):])
 
 def both_halves_have(found: tuple[AnswerSpan, ...], text: str) -> bool:
     halves = sentence_spans(text)
@@ -103,7 +146,13 @@ _MODIFIER = re.compile(r"半价|免费|打折|[一二三四五六七八九\d]折
                        re.IGNORECASE)
 
 _RELATIVE = re.compile(r"\bthan\b|\bearlier\b|\blater\b|\bbefore the\b|\bafter the\b|"
-                       r"比|早[一两三\d]|晚[一两三\d]|提前[一两三\d]|推后", re.IGNORECASE)
+                       r"比[^，,。；;]{0,12}?[早晚多少高低大小快慢长短]|早[一两三\d]|晚[一两三\d]|提前[一两三\d]|推后",
+                       re.IGNORECASE)
+
+# a change against an earlier period ("比上年增加320亿斤", "up 3% on last year") leaves the value absolute
+_PERIOD_CHANGE = re.compile(r"比(?:上|去|前)(?:年|月|季度|周)|同比|环比|较(?:上|去)年|"
+                            r"\b(?:than|on|from|over) (?:the )?(?:last|previous|prior) (?:year|month|quarter|week)\b|"
+                            r"\byear[- ]on[- ]year\b", re.IGNORECASE)
 
 def _modified_elsewhere(question: Question, sentence: str, inside: list[AnswerSpan]) -> bool:
     """A clause without the value holds a focus word and a modifier (half price, free, one day
@@ -112,16 +161,17 @@ def _modified_elsewhere(question: Question, sentence: str, inside: list[AnswerSp
         clause = match.group()
         if any(match.start() <= s.start < match.end() for s in inside):
             continue
-        if _RELATIVE.search(clause):
+        if _RELATIVE.search(clause) and not _PERIOD_CHANGE.search(clause):
             return True  # "on day 2, one day earlier than the other groups": a value relative to another
         if _MODIFIER.search(clause) and any(term_credit(t, Text.of(clause)) >= 0.85 for t in question.focus):
             return True
     return False
 
 def carries(question: Question, text: Text) -> float:
-    """How much of the focus (and the names) a clause carries."""
+    """How much of the focus (generic verbs half) and of the names a clause carries."""
     return (sum(term_credit(t, text) for t in question.focus if t)
-            + sum(n.lower() in text.lowered for n in question.names))
+            + 0.5 * sum(term_credit(t, text) for t in question.light if t)
+            + sum(n.lower() in text.lowered for n in (*question.names, *question.numbers)))
 
 def best_span(question: Question, sentence: str, found: Sequence[AnswerSpan]) -> AnswerSpan | None:
     """Of several spans: the new value of a change, then the one whose clause carries the most of
@@ -143,16 +193,31 @@ def best_span(question: Question, sentence: str, found: Sequence[AnswerSpan]) ->
     def specific(span: AnswerSpan) -> int:
         return int(bool(re.search(r"\d", span.text))) if question.answer_type in ("date", "time") else 0
 
+    years = [(m.start(), m.group(1)) for m in _YEAR.finditer(sentence)]
+
+    def dated(span: AnswerSpan) -> int:
+        """Of "2021年1078万，2022年1193万", the value after the year the question names."""
+        if not question.numbers or not years:
+            return 0
+        before = [y for at, y in years if at < span.start and y not in span.text]
+        return 0 if not before else (1 if before[-1] in question.numbers else -1)
+
     anchors = [m.end() for term in (*question.terms, *question.names) if term
                for m in re.finditer(re.escape(term.lower()), sentence.lower())]
+    focus_anchors = [m.end() for term in (*question.focus, *question.names) if term
+                     for m in re.finditer(re.escape(term.lower()), sentence.lower())]
     reach = 4 if question.language == "zh" else 25
 
     def bound(span: AnswerSpan) -> int:
         """A focus word or a name just before the span ("满意度为4.3分", "head office to ... Port Ellery")."""
         return int(any(0 <= span.start - a <= reach for a in anchors))
 
-    def key(span: AnswerSpan) -> tuple[int, float, int, int]:
-        return current(span), around(span), bound(span), specific(span)
+    def adjacent(span: AnswerSpan) -> int:
+        """Right after a focus word ("总票房1.20亿"), not after other words ("清明档(4.3")."""
+        return int(any(0 <= span.start - a <= (1 if question.language == "zh" else 4) for a in focus_anchors))
+
+    def key(span: AnswerSpan) -> tuple[int, int, float, int, int, int]:
+        return dated(span), current(span), around(span), bound(span), adjacent(span), specific(span)
 
     ranked = sorted(found, key=key, reverse=True)
     return None if key(ranked[0]) == key(ranked[1]) else ranked[0]

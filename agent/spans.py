@@ -27,7 +27,7 @@ _UNITS: dict[str, str] = {}
 for kind, words in {
     "money": "euro euros dollar dollars pound pounds yuan rmb usd eur gbp "
              "元 块 块钱 万元 美元 欧元 英镑 人民币",
-    "percent": "% percent per-cent 百分点",
+    "percent": "% percent per-cent 百分点 个百分点",
     "duration": "second seconds minute minutes min mins hour hours hr hrs h day days week weeks month months "
                 "year years 秒 秒钟 分钟 小时 个小时 天 周 星期 个月 年",
     "distance": "mm cm m km kilometre kilometres kilometer kilometers metre metres meter meters mile miles "
@@ -155,8 +155,11 @@ def _quantities(sentence: str, kind: AnswerType) -> list[AnswerSpan]:
             continue  # a lone Chinese numeral character is mostly part of a word (一, 两)
         if re.fullmatch(r"0\d+", number):
             continue  # a code ("03"), not a quantity
-        if _is_date_like(sentence, match.start("num"), match.end("num")) or _inside_name(sentence,
-                                                                                          match.start("num")):
+        counted = (kind == "duration" and (match.group("unit") or "") in ("年", "个月", "天")
+                   and not re.fullmatch(r"(?:1[0-9]|20)\d{2}", number)
+                   and not re.match(r"\d", sentence[match.end():match.end() + 1]))  # "被判24年": years
+        if (_is_date_like(sentence, match.start("num"), match.end("num")) and not counted) \
+                or _inside_name(sentence, match.start("num")):
             continue
         unit = (match.group("unit") or "").strip()
         known = unit.lower() in _UNITS or has_cjk(unit) or unit == "%"
@@ -200,6 +203,8 @@ def _is_date_like(sentence: str, start: int, end: int) -> bool:
                               or word in ("people", "employees", "staff", "members", "units")))
     if re.match(r"\s?[年月日号点时]", after) or re.match(r"[:：]\d", after) or before in (":", "："):
         return True
+    if re.search(rf"\b{_EN_MONTH}\s$", sentence[max(0, start - 12):start]) and re.fullmatch(r"\d{1,2}", text):
+        return True  # "Sep 23, 2022"
     return bool(re.match(r" \d{3}", after) and re.fullmatch(r"\d{3,4}", text))
 
 
@@ -245,11 +250,50 @@ def _people(sentence: str) -> list[AnswerSpan]:
         tagged = _zh_words_with(sentence, _ZH_NAME_FLAGS, min_len=2)
         surnamed = [s for s in tagged if (s.text[:1] in _SINGLE_SURNAMES or s.text[:2] in _ZH_SURNAMES)
                     and not re.search(r"[般的地得们性式型化口]$", s.text)]
-        return surnamed + _zh_people(sentence)
+        return surnamed + _zh_people(sentence) + _transliterated(sentence)
     people = [AnswerSpan(t, s, e) for t, s, e, label in _spacy_entities(sentence) if label in _SPACY_PERSON]
     if people:
         return people
     return [s for s in _capitalised(sentence) if len(s.text.split()) >= 2]
+
+
+_NAME_DOT = "·・•‧"
+_NAME_PART_FLAGS = ("nr", "nrfg", "nrt", "ns", "n", "ng", "nz", "j", "eng")
+
+
+def _transliterated(sentence: str) -> list[AnswerSpan]:
+    """Foreign names written in Chinese with a middle dot (凯尔·内斯, 安东尼・阿尔巴内斯): the word
+    before the first dot, then after each dot a word and the name-like words that follow it."""
+    if not any(d in sentence for d in _NAME_DOT):
+        return []
+    words, cursor = [], 0
+    for word, flag in zh_words(sentence):
+        start = sentence.find(word, cursor)
+        if start < 0:
+            continue
+        cursor = start + len(word)
+        words.append((word, flag, start, cursor))
+    found = []
+    i = 0
+    while i < len(words):
+        word, _, start, _ = words[i]
+        if (word not in _NAME_DOT or i == 0 or i + 1 >= len(words)
+                or not re.fullmatch(r"[\u4e00-\u9fff]{2,}", words[i - 1][0])):
+            i += 1
+            continue
+        first = words[i - 1][2]
+        end, i = words[i + 1][3], i + 2  # after a dot, any word: jieba cuts foreign names anyhow
+        while i < len(words):
+            word, flag, _, stop = words[i]
+            if word in _NAME_DOT and i + 1 < len(words) and has_cjk(words[i + 1][0]):
+                end, i = words[i + 1][3], i + 2
+            elif flag in _NAME_PART_FLAGS and len(word) <= 3 and has_cjk(word):
+                end, i = stop, i + 1
+            else:
+                break
+        if has_cjk(sentence[end - 1]):
+            found.append(AnswerSpan(sentence[first:end], first, end))
+    return found
 
 
 def _places(sentence: str) -> list[AnswerSpan]:
