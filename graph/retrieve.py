@@ -118,7 +118,10 @@ class HybridRetriever:
         self.max_fanout = max_fanout
 
     def retrieve(self, query: str, *, user_id: str, k: int = 5, collection: str | None = None,
-                 signals: Sequence[Signal] | None = None) -> RetrievalResult:
+                 signals: Sequence[Signal] | None = None,
+                 keyword_query: str | None = None) -> RetrievalResult:
+        """The ``k`` best chunks for ``query``; ``keyword_query``, when given, is what BM25
+        searches for instead (the caller's keyword form of the query: stems added, say)."""
         if not isinstance(query, str) or not query.strip():
             raise InputError("The query is empty: ask something.")
         if k < 1:
@@ -140,7 +143,7 @@ class HybridRetriever:
         elif "dense" in signals:
             rankings["dense"] = timed("dense", lambda: self._dense(query, user_id, collection))
         if "bm25" in signals:
-            rankings["bm25"] = timed("bm25", lambda: self._bm25(query, user_id, collection))
+            rankings["bm25"] = timed("bm25", lambda: self._bm25(keyword_query or query, user_id, collection))
         query_entities: dict[str, str] = {}
         if "graph" in signals:
             # A graph store that is down (Neo4j) is left out when kb.degrade_graph is set, else raises.

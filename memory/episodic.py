@@ -12,12 +12,15 @@ Friday!" after "Did you go to the pottery workshop?"). The keyword index reads e
 the turn's date and what its relative expressions meant when said ("yesterday: 7 May 2023",
 ``memory.time_anchor``) and with its words' stems ("hiked" -> "hik", ``memory.word_stems``);
 the embeddings and what is shown stay what was said. Recall runs the hybrid retriever
-(dense + BM25, RRF; the query's stems go to BM25 too) over the user's memory chunks and adds
-up the fused scores of each turn's chunks: a turn found under both views, by both signals,
-comes first. A question that asks when ("When did ...?") doubles the score of the turns that
-place something in time. Short candidate lists (30 a signal) work best: deeper ones add up
-noise. On LoCoMo this lifts evidence recall@10 from 0.47 (dense over raw turns) to 0.72
-without the time anchoring, stems and when-boost, more with them (benchmarks/locomo_memory.py,
+(dense + BM25, RRF, in one call; BM25 reads the question's keyword form: its stems, without
+"did"/"has"/"likely") over the user's memory chunks and adds up the fused scores of each
+turn's chunks: a turn found under both views, by both signals, comes first. Then each turn
+passes a share of its score to the turns around it (``memory.turn_neighbours``: the reply and
+the message before, the context view to the message it answers, the rest of its session). A
+question that asks when ("When did ...?") doubles the score of the turns that place something
+in time. Short candidate lists (30 a signal) work best: deeper ones add up noise. On LoCoMo
+this lifts evidence recall@10 from 0.47 (dense over raw turns) to 0.72 without the time
+anchoring, stems, when-boost and neighbours, more with them (benchmarks/locomo_memory.py,
 README); the graph walk does not help there (0.71), so it is off by default.
 """
 
@@ -38,7 +41,8 @@ from graph.retrieve import HybridRetriever, Signal
 from graph.types import Chunk, Document, stable_id
 from memory.parts import Passage
 from memory.time_anchor import anchor_text, asks_when, mentions_time
-from memory.word_stems import stems_of
+from memory.turn_neighbours import Spread, metadata_of, session_order, source_of, spread_scores
+from memory.word_stems import keyword_form, stems_of
 
 MEMORY_COLLECTION = "memory"
 CONTEXT_CHARS = 500  # the end of the answered message that goes into the context view
@@ -94,10 +98,17 @@ def _metadata(episode: Episode) -> dict:
 
 
 def episode_from(document: Document) -> Episode:
-    meta = document.metadata
-    return Episode(user_id=document.user_id, session_id=meta["session_id"], turn_id=meta["turn_id"],
+    return _episode(document.user_id, document.metadata)
+
+
+def _episode(user_id: str, meta: dict) -> Episode:
+    return Episode(user_id=user_id, session_id=meta["session_id"], turn_id=meta["turn_id"],
                    at=datetime.fromisoformat(meta["at"]), kind=meta.get("kind", "turn"),
                    messages=tuple((str(s), str(t)) for s, t in meta["messages"]))
+
+
+def _said(meta: dict) -> str:
+    return " ".join(str(m[1]) for m in meta.get("messages", ()))
 
 
 def passage_of(episode: Episode, *, leave_out: Collection[str] = ()) -> Passage | None:
@@ -120,8 +131,9 @@ class EpisodicMemory:
     def __init__(self, kb: KnowledgeBase, *, extractor: Extractor | None = None,
                  signals: Sequence[Signal] = ("dense", "bm25"), chunk_size: int = 200,
                  overlap: int = 30, candidates: int = 30, walk: str = "all",
-                 anchor_time: bool = True, stems: bool = True,
-                 time_boost: float = 1.0) -> None:
+                 anchor_time: bool = True, stems: bool = True, time_boost: float = 1.0,
+                 answered_share: float = 0.5, neighbour_share: float = 0.1,
+                 session_share: float = 0.05) -> None:
         self.kb = kb
         self.builder = GraphBuilder(kb, extractor)
         self.signals = tuple(signals)
@@ -131,6 +143,7 @@ class EpisodicMemory:
         self.anchor_time = anchor_time
         self.stems = stems
         self.time_boost = time_boost
+        self.spread = Spread(answered_share, neighbour_share, session_share)
 
     # ---- writing -------------------------------------------------------------------------
     def _views(self, episode: Episode) -> list[str]:
@@ -154,9 +167,10 @@ class EpisodicMemory:
         context = " ".join(episode.context.split())[-CONTEXT_CHARS:]
         digest = hashlib.sha256(json.dumps([_metadata(episode), context], ensure_ascii=False,
                                            sort_keys=True).encode()).hexdigest()
+        metadata = _metadata(episode) | ({"context_view": len(views) - 1} if context else {})
         document = Document(id=episode.id, user_id=episode.user_id, content_hash=digest,
-                            source=f"memory:{episode.session_id}/{episode.turn_id}",
-                            collection=MEMORY_COLLECTION, metadata=_metadata(episode))
+                            source=source_of(episode.session_id, episode.turn_id),
+                            collection=MEMORY_COLLECTION, metadata=metadata)
         chunks = [Chunk(id=f"{episode.id}-{i}", document_id=episode.id, user_id=episode.user_id,
                         ordinal=i, text=view, collection=MEMORY_COLLECTION, end=len(view))
                   for i, view in enumerate(views)]
@@ -192,35 +206,42 @@ class EpisodicMemory:
         if k < 1 or not query.strip():
             return []
         wanted = max(self.retriever.candidates * len(self.signals), 2 * k + len(exclude))  # all fused
-        found = []
-        if self.stems and "bm25" in self.signals:  # RRF adds up per signal: fuse the two calls
-            found += self.retriever.retrieve(f"{query}\n{stems_of(query)}", user_id=user_id, k=wanted,
-                                             collection=MEMORY_COLLECTION, signals=("bm25",)).items
-            rest = tuple(s for s in self.signals if s != "bm25")
-            if rest:
-                found += self.retriever.retrieve(query, user_id=user_id, k=wanted,
-                                                 collection=MEMORY_COLLECTION, signals=rest).items
-        else:
-            found += self.retriever.retrieve(query, user_id=user_id, k=wanted,
-                                             collection=MEMORY_COLLECTION, signals=self.signals).items
-        scores: dict[str, float] = {}
-        documents: dict[str, Document] = {}
+        keywords = keyword_form(query) if self.stems else None
+        found = self.retriever.retrieve(query, user_id=user_id, k=wanted, collection=MEMORY_COLLECTION,
+                                        signals=self.signals, keyword_query=keywords).items
+        direct: dict[str, float] = {}
+        answering: dict[str, float] = {}  # what each turn's context view earned
+        metadata: dict[str, dict] = {}
         for item in found:
             document = item.document
             if document is None or document.collection != MEMORY_COLLECTION:
                 continue
-            meta = document.metadata
-            if (session_id is not None and meta.get("session_id") != session_id) or \
-                    document.id in exclude or meta.get("turn_id") in exclude:
-                continue
-            documents[document.id] = document
-            scores[document.id] = scores.get(document.id, 0.0) + item.score
+            metadata[document.id] = document.metadata
+            direct[document.id] = direct.get(document.id, 0.0) + item.score
+            if item.chunk.ordinal == document.metadata.get("context_view"):
+                answering[document.id] = answering.get(document.id, 0.0) + item.score
+        scores = self._spread(user_id, direct, answering, metadata)
         if self.time_boost and asks_when(query):  # "When did ...?": turns that place things in time
-            for document_id, document in documents.items():
-                if mentions_time(" ".join(str(m[1]) for m in document.metadata.get("messages", ()))):
+            for document_id in scores:
+                if mentions_time(_said(metadata[document_id])):
                     scores[document_id] *= 1.0 + self.time_boost
-        ranked = sorted(scores, key=lambda d: (-scores[d], d))[:k]
-        return [RecalledTurn(episode_from(documents[d]), scores[d]) for d in ranked]
+        kept = [d for d in scores
+                if (session_id is None or metadata[d].get("session_id") == session_id)
+                and d not in exclude and metadata[d].get("turn_id") not in exclude]
+        ranked = sorted(kept, key=lambda d: (-scores[d], d))[:k]
+        return [RecalledTurn(_episode(user_id, metadata[d]), scores[d]) for d in ranked]
+
+    def _spread(self, user_id: str, direct: dict[str, float], answering: dict[str, float],
+                metadata: dict[str, dict]) -> dict[str, float]:
+        """The turns' scores once the turns around them have had their share; ``metadata`` gets
+        that of every turn scored."""
+        if self.spread == Spread(0.0, 0.0, 0.0) or not direct:
+            return dict(direct)
+        sessions = session_order(self.kb, user_id, MEMORY_COLLECTION,
+                                 (str(metadata[d].get("session_id")) for d in direct))
+        scores = spread_scores(direct, answering, sessions, self.spread)
+        metadata.update(metadata_of(self.kb, user_id, (d for d in scores if d not in metadata)))
+        return {d: score for d, score in scores.items() if d in metadata}
 
     def episodes(self, user_id: str, *, session_id: str | None = None,
                  limit: int | None = None) -> list[Episode]:

@@ -4,6 +4,8 @@
 The keyword index matches whole words; stems are added next to the words (in the indexed text
 and in the query), never in their place, so an exact word still counts and nothing shown
 changes. Only Latin words of four letters or more; other scripts are left to the index.
+``keyword_form`` is what a question searches the keyword index with: its words without those
+that only make it a question ("did", "has", "been", "likely", "what kind of"), plus stems.
 """
 
 from __future__ import annotations
@@ -13,6 +15,11 @@ import re
 _WORD = re.compile(r"[A-Za-z]{4,}")
 _DOUBLED = re.compile(r"([b-df-hj-np-tv-z])\1$")  # a doubled consonant: "runn", "stopp"
 _KEEP_DOUBLED = ("ll", "ss", "zz", "ff")
+# auxiliaries and hedges a question is phrased with ("may", "will" stay: May the month, Will the name)
+QUESTION_WORDS = frozenset((
+    "did", "does", "do", "done", "has", "have", "had", "been", "be", "being", "would", "could", "should",
+    "might", "ever", "likely", "kind", "kinds", "type", "types", "sort", "sorts"))
+_TOKEN = re.compile(r"\w+|\W+")
 
 
 def stem(word: str) -> str:
@@ -41,3 +48,14 @@ def stems_of(text: str) -> str:
                           if s)
     words = {m.group().lower() for m in _WORD.finditer(text)}
     return " ".join(s for s in found if s not in words)
+
+
+def keyword_form(question: str) -> str:
+    """``question`` as the keyword index should read it: without the words that only make it a
+    question (unless nothing else is left), then the stems of the words kept."""
+    parts = _TOKEN.findall(question)
+    kept = "".join(p for p in parts if p.lower() not in QUESTION_WORDS)
+    if not any(ch.isalnum() for ch in kept):
+        kept = question
+    stems = stems_of(kept)
+    return f"{kept}\n{stems}" if stems else kept

@@ -194,6 +194,14 @@ def test_fused_results_carry_per_signal_ranks_and_scores(retriever):
     assert result.query == QUESTION and result.query_entities == ("Ada Lovelace",)
 
 
+def test_a_keyword_query_is_what_bm25_searches_while_dense_reads_the_query(retriever):
+    result = retriever.retrieve("Eiffel Tower in Paris", user_id=USER, k=6,
+                                keyword_query="fortifications China", signals=["dense", "bm25"])
+    found = {item.chunk.id: item.signals for item in result.items}
+    assert [chunk for chunk, signals in found.items() if "bm25" in signals] == [CHUNK["Great Wall"]]
+    assert found[CHUNK["Eiffel Tower"]]["dense"].rank == 1 and "bm25" not in found[CHUNK["Eiffel Tower"]]
+
+
 def test_results_keep_their_provenance(retriever):
     result = retriever.retrieve("Great Wall fortifications", user_id=USER, k=2)
     top = result.items[0]
