@@ -1,7 +1,9 @@
 """Entity and relation extraction: one interface, two modes picked by name.
 
 - ``fast`` (:class:`graph.extract_fast.FastExtractor`): no LLM; jieba part-of-speech tags for
-  Chinese, spaCy's en_core_web_sm named entities and noun phrases for English; relations are
+  Chinese, spaCy's en_core_web_sm named entities and noun phrases for English, dates by pattern,
+  types corrected by the words around a name; relations the text states by pattern
+  (:mod:`graph.extract_relations`: founded_by, headquartered_in, works_for ...), otherwise
   co-occurrence within a sentence, weighted by count.
 - ``llm`` (:class:`graph.extract_llm.LLMExtractor`): (subject, relation, object) triples from a
   model constrained to a JSON schema, validated before they are returned.
@@ -64,36 +66,60 @@ class Extractor(Protocol):
 
 
 class EntityCollector:
-    """Gathers mentions per entity name; the type is the most frequent one given (ties go to
-    the more specific type: person/place/organization before concept/other)."""
+    """Gathers mentions per entity name. The type is the most frequent one given (ties go to
+    the more specific type: person/place/organization before concept/other); types given as
+    ``sure`` (by the words around a name: "X 成立于", "the product, X") outvote the tagger's
+    guesses everywhere in the text."""
 
     def __init__(self) -> None:
-        self._mentions: dict[str, list[tuple[int, int]]] = {}
-        self._types: dict[str, Counter[str]] = defaultdict(Counter)
+        self._mentions: dict[str, dict[tuple[int, int], str]] = {}  # name -> span -> type given
+        self._sure: dict[str, Counter[str]] = defaultdict(Counter)
 
-    def add(self, name: str, type_: str, start: int, end: int) -> None:
+    def add(self, name: str, type_: str, start: int, end: int, *, sure: bool = False) -> None:
         name = " ".join(name.split())
         if not name:
             return
         if type_ not in ENTITY_TYPES:
             raise ValueError(f"unknown entity type {type_!r}")
-        spans = self._mentions.setdefault(name, [])
-        if (start, end) not in spans:
-            spans.append((start, end))
-            self._types[name][type_] += 1
+        self._mentions.setdefault(name, {}).setdefault((start, end), type_)
+        if sure:
+            self._sure[name][type_] += 1
+
+    def retype(self, name: str, type_: str) -> None:
+        """The words around one of ``name``'s mentions say it is a ``type_``."""
+        if name in self._mentions:
+            self._sure[name][type_] += 1
+
+    def claim(self, name: str, start: int, end: int) -> None:
+        """[start, end) writes ``name`` out whole: it is a mention of ``name`` (typed as its other
+        mentions are), and what was found inside it ("Zephyr" of "Zephyr lamp") is not."""
+        if name not in self._mentions:
+            return
+        for other, spans in list(self._mentions.items()):
+            if other == name:
+                continue
+            for s, e in [span for span in spans if start <= span[0] and span[1] <= end]:
+                del spans[(s, e)]
+            if not spans:
+                del self._mentions[other]
+                self._sure.pop(other, None)
+        self._mentions[name].setdefault((start, end), "")
 
     def mentions(self) -> list[tuple[str, int, int]]:
         return [(name, s, e) for name, spans in self._mentions.items() for s, e in spans]
+
+    def types(self) -> dict[str, str]:
+        return {entity.name: entity.type for entity in self.entities()}
 
     def entities(self) -> tuple[ExtractedEntity, ...]:
         def best_type(votes: Counter[str]) -> str:
             return max(votes, key=lambda t: (votes[t], t not in ("concept", "other")))
 
-        ordered = sorted(self._mentions.items(), key=lambda item: min(item[1]))
-        return tuple(
-            ExtractedEntity(name, best_type(self._types[name]), tuple(sorted(spans)))
-            for name, spans in ordered
-        )
+        out = []
+        for name, spans in sorted(self._mentions.items(), key=lambda item: min(item[1])):
+            given = Counter(type_ for type_ in spans.values() if type_)  # claimed spans give none
+            out.append(ExtractedEntity(name, best_type(self._sure[name] or given), tuple(sorted(spans))))
+        return tuple(out)
 
 
 def co_occurrences(
@@ -101,13 +127,16 @@ def co_occurrences(
     mentions: Iterable[tuple[str, int, int]],
     *,
     max_entities_per_sentence: int = 12,
+    related: Iterable[ExtractedRelation] = (),
 ) -> tuple[ExtractedRelation, ...]:
     """Undirected ``co_occurs`` relations between entities mentioned in the same sentence.
 
     The weight is the number of sentences the pair shares; the subject is the name that
     sorts first; the evidence is the first shared sentence. Sentences naming more than
     ``max_entities_per_sentence`` entities (tables, lists) keep only their first ones.
+    Pairs already joined by one of the ``related`` (named) relations get no co-occurrence.
     """
+    named = {frozenset((r.subject, r.object)) for r in related}
     ordered = sorted(mentions, key=lambda m: m[1])
     starts = [start for _, start, _ in ordered]
     weights: Counter[tuple[str, str]] = Counter()
@@ -120,6 +149,8 @@ def co_occurrences(
             if end <= sentence.end and name not in names:
                 names.append(name)
         for a, b in combinations(names[:max_entities_per_sentence], 2):
+            if frozenset((a, b)) in named:
+                continue
             pair = (a, b) if (a.casefold(), a) <= (b.casefold(), b) else (b, a)
             weights[pair] += 1
             evidence.setdefault(pair, sentence.text)

