@@ -1,8 +1,9 @@
 """The part of a user's knowledge graph around a topic, for people to look at (the UI draws it).
 
-Seeds are the known entities named in the topic; when it names none, the entities mentioned in
-the passages retrieved for it. Around the seeds go their neighbours (best relations first) up to
-``max_nodes``, then every current relation among the chosen entities.
+Seeds are the entity the topic names exactly and the known entities named in it; when it names
+none, the entities mentioned in the passages retrieved for it. Around the seeds go their
+neighbours (best relations first) up to ``max_nodes``, then every current relation among the
+chosen entities (a pair's co-occurrence is left out where a named relation joins it).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agent.settings import DEFAULT_USER_ID
+from graph.extract import CO_OCCURS
 
 if TYPE_CHECKING:
     from agent.core import Agent
@@ -51,18 +53,13 @@ class GraphView:
             degree[edge.target] += 1
         return degree
 
-    def recentre_names(self, limit: int = 12) -> list[str]:
-        """Names to recentre the view on: the neighbours (not seeds), best connected first."""
-        degree = self.degrees()
-        ranked = sorted((n for n in self.nodes if n.hops > 0), key=lambda n: (-degree[n.id], n.name))
-        return list(dict.fromkeys(n.name for n in ranked))[:limit]
-
 
 def _seeds(agent: Agent, graph: GraphStore, topic: str, user_id: str, limit: int) -> list[str]:
-    named = list(graph.find_mentions(user_id, topic))
+    matches = graph.search_entities(user_id, topic, limit=3)
+    exact = [m.entity.id for m in matches if m.score >= 1.0]  # the topic is an entity's name or alias
+    named = list(dict.fromkeys([*exact, *graph.find_mentions(user_id, topic)]))
     if not named:
-        named = [match.entity.id for match in graph.search_entities(user_id, topic, limit=3)
-                 if match.score >= 0.5]
+        named = [m.entity.id for m in matches if m.score >= 0.5]
     if named:
         return named[:limit]
     found = agent.retrieve(topic, user_id=user_id, k=3).items
@@ -95,6 +92,10 @@ def graph_around(agent: Agent, topic: str, *, user_id: str = DEFAULT_USER_ID, ma
     sub = graph.subgraph(user_id, depth)
     known = {entity.id for entity in sub.entities}
     nodes = tuple(GraphNode(e.id, e.name, e.type, depth.get(e.id, 0)) for e in sub.entities)
-    edges = tuple(GraphEdge(r.source_id, r.target_id, r.type, r.weight) for r in sub.relations
-                  if r.source_id in known and r.target_id in known and r.source_id != r.target_id)
+    kept = [r for r in sub.relations
+            if r.source_id in known and r.target_id in known and r.source_id != r.target_id]
+    # where the text names how two entities relate, their co-occurrence (from other passages) adds nothing
+    named = {frozenset((r.source_id, r.target_id)) for r in kept if r.type != CO_OCCURS}
+    edges = tuple(GraphEdge(r.source_id, r.target_id, r.type, r.weight) for r in kept
+                  if r.type != CO_OCCURS or frozenset((r.source_id, r.target_id)) not in named)
     return GraphView(topic, nodes, edges)

@@ -1,11 +1,13 @@
 """The /graph view people read: a layout whose names, dots and relation names never overlap (checked
 on the layout's own boxes for a 30-entity neighbourhood), colours by entity type, faint
-co-occurrence, no toolbar; and the entity types it colours by come right from extraction."""
+co-occurrence, what the KnowledgeGraph element draws and calls on a click; and the entity types
+and relations it shows come right from extraction."""
 
 from __future__ import annotations
 
-import json
+import re
 from itertools import combinations
+from pathlib import Path
 
 import pytest
 
@@ -15,8 +17,7 @@ from ui.graph_figure import (
     EDGE_FAINT,
     EDGE_STRONG,
     TYPE_STYLES,
-    figure_json,
-    graph_figure,
+    graph_props,
     layout_graph,
     text_width,
     type_style,
@@ -60,6 +61,17 @@ def test_no_two_boxes_overlap_in_a_30_entity_neighbourhood():
     assert (again.nodes == layout.nodes).all()  # the same picture for the same graph
 
 
+def test_every_box_stays_in_the_canvas_when_nothing_clashes():
+    """A long name on a lone entity at the rim: its box is kept inside, not only pushed apart."""
+    nodes = (GraphNode("a", "Zephyr lamp of the northern harbour", "product", 0),
+             GraphNode("b", "Mira Okafor", "person", 1), GraphNode("c", "Lagos", "place", 1),
+             GraphNode("d", "1931", "date", 1))
+    view = GraphView("t", nodes, (GraphEdge("b", "c", "co_occurs", 1.0), GraphEdge("b", "d", "born_in", 1.0)))
+    layout = layout_graph(view)
+    assert all(box.inside(layout.width, layout.height) for box in layout.boxes())
+    assert not any(a.overlaps(b) for a, b in combinations(layout.boxes(), 2))
+
+
 def test_boxes_follow_the_width_of_the_text():
     assert text_width("星河科技") > text_width("Xinghe") > text_width("ill")
     assert text_width("公司简介") == 4 * text_width("公")
@@ -70,44 +82,45 @@ def test_boxes_follow_the_width_of_the_text():
 
 def test_nodes_are_coloured_by_type_and_sized_by_degree_and_relations_are_named():
     view = thirty()
-    figure = graph_figure(view, "Knowledge graph around “星河科技”")
-    dots = {trace.name: trace for trace in figure.data if trace.mode == "markers"}
-    assert set(dots) == {"ORG", "PERSON", "PLACE", "CONCEPT", "OTHER"}
-    assert dots["ORG"].marker.color == TYPE_STYLES["organization"][1]
-    assert dots["PERSON"].marker.color == TYPE_STYLES["person"][1]
-    orgs = {name for name, kind in zip(NAMES, TYPES, strict=True) if kind == "organization"}
-    assert set(dots["ORG"].customdata) == orgs and "星河科技" not in dots["PERSON"].customdata
-    hub = list(dots["ORG"].customdata).index("星河科技")
-    leaf = list(dots["ORG"].customdata).index("阿里巴巴")
-    assert dots["ORG"].marker.size[hub] > dots["ORG"].marker.size[leaf]
+    props = graph_props(view, hint="Click a name", action="show_graph")
+    layout = layout_graph(view)
+    assert props["width"] == layout.width and props["height"] == round(layout.height, 1)
+    nodes = {n["name"]: n for n in props["nodes"]}
+    assert {n["type"] for n in props["nodes"]} == {"ORG", "PERSON", "PLACE", "CONCEPT", "OTHER"}
+    assert nodes["星河科技"]["colour"] == TYPE_STYLES["organization"][1] == nodes["阿里巴巴"]["colour"]
+    assert nodes["Mara Quist"]["colour"] == TYPE_STYLES["person"][1]
+    assert nodes["Mara Quist"]["type"] == "PERSON"
+    assert nodes["星河科技"]["r"] > nodes["阿里巴巴"]["r"]  # sized by degree
+    assert nodes["星河科技"]["seed"] and not nodes["阿里巴巴"]["seed"]
     assert type_style("ORG") == type_style("organization") and type_style("weird")[0] == "OTHER"
     assert type_style("product")[0] == "PRODUCT" and type_style("date")[0] == "DATE"
+    assert nodes["International Business Machines Corporation of America"]["label"].startswith(
+        "International Business…")
+    for node, box in zip(props["nodes"], layout.labels, strict=True):  # SVG y runs down
+        assert node["lx"] == round(box.x, 1) and node["ly"] == round(layout.height - box.y, 1)
 
-    lines = {trace.line.color: trace for trace in figure.data if trace.mode == "lines"}
-    assert set(lines) == {EDGE_FAINT, EDGE_STRONG}
-    assert lines[EDGE_FAINT].line.width < lines[EDGE_STRONG].line.width
-    named = [t for t in figure.data if t.mode == "text" and t.name == "relations"]
-    assert named and set(named[0].text) <= {"works at", "located in"}  # never "co occurs"
-    names = next(t for t in figure.data if t.name == "names")
-    assert "星河科技" in names.text and "International Business…" in "".join(names.text)
-
-
-def test_the_toolbar_is_hidden_and_the_plot_area_keeps_its_size():
-    figure = graph_figure(thirty(), "t")
-    shown = json.loads(figure_json(figure))
-    assert shown["config"]["displayModeBar"] is False
-    assert shown["layout"]["xaxis"]["fixedrange"] and shown["layout"]["margin"]["autoexpand"] is False
-    plot_height = shown["layout"]["height"] - shown["layout"]["margin"]["t"] - shown["layout"]["margin"]["b"]
-    assert plot_height >= shown["layout"]["yaxis"]["range"][1]  # >= 1 px per layout px
+    faint = [e for e in props["edges"] if e["faint"]]
+    named = [e for e in props["edges"] if not e["faint"]]
+    assert len(faint) + len(named) == len(view.edges) and faint and named
+    assert {e["relation"] for e in named} == {"works at", "located in"}
+    assert not any(e["relation"] for e in faint)
+    assert props["edges"].index(faint[-1]) < props["edges"].index(named[0])  # faint ones drawn underneath
+    assert props["faintColour"] == EDGE_FAINT and props["edgeColour"] == EDGE_STRONG
+    assert sum(e["label"] for e in named) >= 4 and all("lx" in e for e in named if e["label"])
+    assert props["action"] == "show_graph" and props["hint"] == "Click a name"
+    assert [item["type"] for item in props["legend"]] == sorted(item["type"] for item in props["legend"])
 
 
-def test_recentre_offers_the_neighbours_best_connected_first():
-    view = thirty()
-    names = view.recentre_names(limit=5)
-    assert len(names) == 5 and "星河科技" not in names and "Bluefin Robotics" not in names
-    degree = view.degrees()
-    by_name = {n.name: degree[n.id] for n in view.nodes}
-    assert [by_name[n] for n in names] == sorted((by_name[n] for n in names), reverse=True)
+def test_the_element_draws_the_props_and_recentres_on_a_click():
+    """The JSX reads the props graph_props gives and calls the action with the clicked name."""
+    elements = Path(__file__).resolve().parents[1] / "ui" / "public" / "elements"
+    jsx = (elements / "KnowledgeGraph.jsx").read_text(encoding="utf-8")
+    used = set(re.findall(r"\bprops\.(\w+)", jsx)) | set(re.findall(r"\b[en]\.(\w+)", jsx))
+    props = graph_props(thirty())
+    known = set(props) | set(props["nodes"][0]) | {k for e in props["edges"] for k in e} | {"key"}
+    assert used <= known, used - known
+    assert "callAction({ name: props.action, payload: { topic: name } })" in jsx
+    assert "export default function KnowledgeGraph()" in jsx
 
 
 @pytest.fixture(scope="module")
@@ -148,4 +161,13 @@ def test_a_documents_topic_takes_its_type_from_extraction(settings):
     types = {n.name: n.type for n in (*chinese.nodes, *english.nodes)}
     assert types["星河科技"] == "organization" and types["公司简介"] != "person"
     assert types["Bluefin Robotics"] == "organization"  # the topic: typed by extraction
+    assert types["2015年"] == "date"
     assert any(n.hops == 0 and n.name == "星河科技" for n in chinese.nodes)
+    relations = set()
+    for view in (chinese, english):
+        names = {n.id: n.name for n in view.nodes}
+        relations |= {(names[e.source], e.type, names[e.target]) for e in view.edges}
+        pairs = [frozenset((e.source, e.target)) for e in view.edges]
+        assert len(pairs) == len(set(pairs))  # one line per pair: a named relation hides co-occurrence
+    assert {("星河科技", "founded_in", "2015年"), ("星河科技", "headquartered_in", "临江市"),
+            ("Bluefin Robotics", "founded_by", "Mara Quist")} <= relations

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import tomllib
 from datetime import datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -202,6 +203,10 @@ def test_the_chainlit_app_folder_is_written_from_the_settings(settings, tmp_path
     assert zh["auth"]["login"]["form"]["email"]["label"] == "用户名"
     assert zh["auth"]["login"]["form"]["password"]["label"]  # Chainlit's own texts are kept
     assert (paths.root / "public" / "logo_dark.svg").is_file()
+    assert (paths.root / "public" / "elements" / "KnowledgeGraph.jsx").is_file()  # the graph view
+    package_data = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(
+        encoding="utf-8"))["tool"]["setuptools"]["package-data"]["ui"]
+    assert "public/elements/*.jsx" in package_data  # and it ships in the wheel
     assert "from ui.app import" in paths.entry.read_text(encoding="utf-8")
 
     secret = auth_secret(paths.secret)
@@ -223,7 +228,7 @@ def test_the_knowledge_graph_around_a_topic_is_drawn(settings):
     from agent import Agent
     from agent.graph_view import graph_around
     from agent.llm.fake import FakeLLM
-    from ui.graph_figure import graph_figure, spring_layout
+    from ui.graph_figure import graph_props, spring_layout
 
     settings.embedder.backend = "hash"
     with Agent(settings, llm=FakeLLM()) as agent:
@@ -238,8 +243,7 @@ def test_the_knowledge_graph_around_a_topic_is_drawn(settings):
     ids = {node.id for node in view.nodes}
     assert view.edges and all(e.source in ids and e.target in ids for e in view.edges)
 
-    figure = graph_figure(view, "Knowledge graph around “Zephyr lamp”")
-    drawn = {name for trace in figure.data if trace.name == "names" for name in trace.text}
+    drawn = {node["label"] for node in graph_props(view)["nodes"]}
     assert drawn == names
     positions = spring_layout(4, [(0, 1), (1, 2)])
     assert positions.shape == (4, 2) and abs(positions).max() <= 1.0

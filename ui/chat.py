@@ -19,7 +19,7 @@ from agent.settings import DEFAULT_USER_ID, Settings
 from ui import memory_view
 from ui.agents import POLICIES, AgentHost, ChatPrefs
 from ui.commands import Command, command_menu, parse_command
-from ui.graph_figure import figure_json, graph_figure
+from ui.graph_figure import graph_props
 from ui.history import turns_from_thread
 from ui.present import md_escape
 from ui.render import TurnRenderer
@@ -122,13 +122,10 @@ class ChatApp:
             await cl.Message(content=text("graph_empty", topic=md_escape(topic))).send()
             return
         title = text("graph_title", topic=topic)
-        figure = await asyncio.to_thread(graph_figure, view, title)
-        plot = cl.Plotly(name="knowledge-graph", figure=figure, display="inline", size="large")
-        plot.content = figure_json(figure)  # with the plot's config: no toolbar over the graph
-        # a click on a Plotly dot cannot reach the server in Chainlit: one button per neighbour
-        recentre = [cl.Action(name="show_graph", payload={"topic": name}, label=name, icon="locate-fixed")
-                    for name in view.recentre_names()]
-        await cl.Message(content=md_escape(title), elements=[plot], actions=recentre).send()
+        props = await asyncio.to_thread(graph_props, view, hint=text("graph_hint"), action="show_graph")
+        # drawn by ui/public/elements/KnowledgeGraph.jsx; a click on a name calls show_graph with it
+        drawing = cl.CustomElement(name="KnowledgeGraph", props=props, display="inline")
+        await cl.Message(content=md_escape(title), elements=[drawing]).send()
 
     async def settings_changed(self, values: dict[str, Any]) -> None:
         text, old = self.text(), self.prefs()

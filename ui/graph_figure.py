@@ -1,16 +1,16 @@
-"""Draws a GraphView (agent/graph_view.py) as a Plotly figure people can read.
+"""Lays out a GraphView (agent/graph_view.py) so people can read it, for the ``KnowledgeGraph``
+element (ui/public/elements/KnowledgeGraph.jsx), which draws it as SVG and recentres the view on
+an entity when its name is clicked.
 
-The layout works in pixels of a nominal plot area (``CANVAS_WIDTH`` x a height that grows with the
+The layout works in pixels of a nominal canvas (``CANVAS_WIDTH`` x a height that grows with the
 graph): a spring layout places the entities, then every entity's dot and name is a box that is
 pushed apart from the others until no two overlap; relation names go on their edges only where
-they fit. Wider plots only add room (the fonts keep their pixel size), so the boxes stay apart in
-any chat at least ``CANVAS_WIDTH`` pixels wide. Dots are sized by degree and coloured by entity
-type; co-occurrence edges are faint and unnamed; the Plotly toolbar is hidden (``PLOT_CONFIG``).
+they fit. The SVG scales as a whole (fonts with it), so the boxes stay apart at any width. Dots
+are sized by degree and coloured by entity type; co-occurrence edges are faint and unnamed.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import unicodedata
 from dataclasses import dataclass
@@ -25,7 +25,6 @@ FONT_SIZE, EDGE_FONT_SIZE = 12, 10
 FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans", "DejaVu Sans", "Microsoft YaHei", sans-serif'
 GAP = 3.0  # px kept between boxes
 CO_OCCURS = "co_occurs"
-PLOT_CONFIG = {"displayModeBar": False, "scrollZoom": False, "doubleClick": False, "responsive": True}
 
 # stored type -> (legend name, colour); types the store does not know (yet) are "OTHER"
 TYPE_STYLES = {
@@ -36,6 +35,7 @@ TYPE_STYLES = {
 TYPE_ALIASES = {"org": "organization", "gpe": "place", "loc": "place", "location": "place",
                 "per": "person", "time": "date"}
 EDGE_STRONG, EDGE_FAINT = "rgba(128,128,128,0.85)", "rgba(128,128,128,0.22)"
+TEXT_COLOUR = "#8a8a8a"  # mid-grey: readable on the light and the dark theme
 
 
 def type_style(entity_type: str) -> tuple[str, str]:
@@ -137,6 +137,8 @@ def _separate(pos: np.ndarray, radii: list[float], label_w: list[float], label_h
     half_h = np.array([r + label_h / 2 for r in radii])
     low_y = np.array(radii)  # the dot's bottom stays in the canvas
     for _ in range(rounds):
+        pos[:, 0] = np.clip(pos[:, 0], half_w, width - half_w)  # whole boxes in the canvas
+        pos[:, 1] = np.clip(pos[:, 1], low_y, height - 2 * half_h + low_y - 1)
         centre = np.stack([pos[:, 0], pos[:, 1] + label_h / 2], axis=1)
         dx = centre[None, :, 0] - centre[:, None, 0]
         dy = centre[None, :, 1] - centre[:, None, 1]
@@ -155,8 +157,6 @@ def _separate(pos: np.ndarray, radii: list[float], label_w: list[float], label_h
         push[:, 0] -= (np.where(along_x, over_x + 1, 0) * sign_x).sum(axis=1) * 0.5
         push[:, 1] -= (np.where(along_y, over_y + 1, 0) * sign_y).sum(axis=1) * 0.5
         pos += push * 0.6
-        pos[:, 0] = np.clip(pos[:, 0], half_w, width - half_w)
-        pos[:, 1] = np.clip(pos[:, 1], low_y, height - 2 * half_h + low_y - 1)
     return False
 
 
@@ -222,69 +222,50 @@ def layout_graph(view: GraphView, *, width: float = CANVAS_WIDTH) -> GraphLayout
     return GraphLayout(width, height, pos, tuple(radii), labels, tuple(edge_labels))
 
 
-def graph_figure(view: GraphView, title: str):
-    """The figure (plotly.graph_objects.Figure) of ``view``; show it with ``PLOT_CONFIG``."""
-    from plotly import graph_objects as go
+def _short_of(x1: float, y1: float, x2: float, y2: float, by: float) -> tuple[float, float]:
+    """The point ``by`` px before (x2, y2) on the way from (x1, y1)."""
+    length = math.hypot(x2 - x1, y2 - y1)
+    if length <= by:
+        return x2, y2
+    return round(x2 - (x2 - x1) * by / length, 1), round(y2 - (y2 - y1) * by / length, 1)
 
+
+def graph_props(view: GraphView, *, hint: str = "", action: str = "show_graph") -> dict:
+    """What the ``KnowledgeGraph`` element (ui/public/elements/KnowledgeGraph.jsx) draws as SVG:
+    every dot, name and relation of ``view`` in px of a ``width`` x ``height`` canvas (y down, as in
+    SVG), their colours, and the action a click on a name calls with ``{"topic": name}``."""
     layout = layout_graph(view)
-    pos = layout.nodes
+    height = layout.height
     index = {node.id: i for i, node in enumerate(view.nodes)}
-    traces = []
-    for faint in (True, False):
-        xs: list[float | None] = []
-        ys: list[float | None] = []
-        for e in view.edges:
-            if (e.type == CO_OCCURS) == faint:
-                a, b = index[e.source], index[e.target]
-                xs += [pos[a, 0], pos[b, 0], None]
-                ys += [pos[a, 1], pos[b, 1], None]
-        if xs:
-            traces.append(go.Scatter(
-                x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
-                name="co-occurs" if faint else "relation",
-                line={"width": 1 if faint else 1.6, "color": EDGE_FAINT if faint else EDGE_STRONG,
-                      "dash": "dot" if faint else "solid"}))
-    named = [(box, e) for box, e in zip(layout.edge_labels, view.edges, strict=True) if box is not None]
-    if named:
-        traces.append(go.Scatter(
-            x=[b.x for b, _ in named], y=[b.y for b, _ in named], mode="text", showlegend=False,
-            text=[e.type.replace("_", " ") for _, e in named], hoverinfo="skip", name="relations",
-            textfont={"size": EDGE_FONT_SIZE, "color": "#8a8a8a", "family": FONT_FAMILY}))
     degree = view.degrees()
-    for kind in sorted({type_style(n.type)[0] for n in view.nodes}):
-        members = [i for i, n in enumerate(view.nodes) if type_style(n.type)[0] == kind]
-        colour = type_style(view.nodes[members[0]].type)[1]
-        traces.append(go.Scatter(
-            x=pos[members, 0], y=pos[members, 1], mode="markers", name=kind,
-            hovertext=[f"{view.nodes[i].name} · {kind} · {degree[view.nodes[i].id]} link(s)"
-                       for i in members],
-            hoverinfo="text", customdata=[view.nodes[i].name for i in members],
-            marker={"size": [2 * layout.radii[i] for i in members], "color": colour, "opacity": 0.95,
-                    "line": {"width": [3 if view.nodes[i].hops == 0 else 1 for i in members],
-                             "color": ["#222" if view.nodes[i].hops == 0 else "#fff" for i in members]}}))
-    traces.append(go.Scatter(
-        x=[b.x for b in layout.labels], y=[b.y for b in layout.labels], mode="text", name="names",
-        text=[shown_name(n.name) for n in view.nodes], textposition="middle center", hoverinfo="skip",
-        showlegend=False, textfont={"size": FONT_SIZE, "color": "#8a8a8a", "family": FONT_FAMILY}))
-    figure = go.Figure(traces)
-    # transparent, mid-grey text: readable in the light and the dark theme
-    figure.update_layout(
-        title={"text": title, "font": {"size": 14}}, font={"color": "#8a8a8a", "family": FONT_FAMILY},
-        # fixed margins: the plot area is exactly the layout's height in px (the legend must not
-        # shrink it), and at least its width
-        margin={"l": 10, "r": 10, "t": 40, "b": 56, "autoexpand": False},
-        height=math.ceil(layout.height) + 96,
-        xaxis={"visible": False, "range": [0, layout.width], "fixedrange": True},
-        yaxis={"visible": False, "range": [0, layout.height], "fixedrange": True},
-        legend={"orientation": "h", "y": -0.02, "yanchor": "top"}, hovermode="closest",
-        plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
-    return figure
 
+    def point(x: float, y: float) -> tuple[float, float]:
+        return round(float(x), 1), round(height - float(y), 1)
 
-def figure_json(figure) -> str:
-    """The figure as Chainlit's Plotly element sends it, with ``PLOT_CONFIG`` (no toolbar)."""
-    from plotly import io as pio
-
-    shown = json.loads(pio.to_json(figure, validate=True))
-    shown["config"] = PLOT_CONFIG
-    return json.dumps(shown)
+    nodes = []
+    for i, node in enumerate(view.nodes):
+        kind, colour = type_style(node.type)
+        (x, y), (lx, ly) = point(*layout.nodes[i]), point(layout.labels[i].x, layout.labels[i].y)
+        nodes.append({"name": node.name, "label": shown_name(node.name), "type": kind, "colour": colour,
+                      "x": x, "y": y, "r": round(layout.radii[i], 1), "lx": lx, "ly": ly,
+                      "lw": round(layout.labels[i].w, 1), "lh": round(layout.labels[i].h, 1),
+                      "seed": node.hops == 0, "links": degree[node.id]})
+    edges = []
+    for edge, box in zip(view.edges, layout.edge_labels, strict=True):
+        a, b = index[edge.source], index[edge.target]
+        (x1, y1), (x2, y2) = point(*layout.nodes[a]), point(*layout.nodes[b])
+        named = edge.type != CO_OCCURS
+        if named:  # a named relation ends in an arrow at the rim of its object's dot
+            x2, y2 = _short_of(x1, y1, x2, y2, layout.radii[b] + 1.5)
+        drawn = {"x1": x1, "y1": y1, "x2": x2, "y2": y2, "faint": not named,
+                 "relation": edge.type.replace("_", " ") if named else "", "label": box is not None}
+        if box is not None:
+            drawn["lx"], drawn["ly"] = point(box.x, box.y)
+        edges.append(drawn)
+    edges.sort(key=lambda e: not e["faint"])  # faint ones underneath
+    legend = sorted({(n["type"], n["colour"]) for n in nodes})
+    return {"width": layout.width, "height": round(height, 1), "nodes": nodes, "edges": edges,
+            "legend": [{"type": kind, "colour": colour} for kind, colour in legend],
+            "fontSize": FONT_SIZE, "edgeFontSize": EDGE_FONT_SIZE, "fontFamily": FONT_FAMILY,
+            "edgeColour": EDGE_STRONG, "faintColour": EDGE_FAINT, "textColour": TEXT_COLOUR,
+            "hint": hint, "action": action}
