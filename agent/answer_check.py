@@ -15,6 +15,7 @@ from agent.question import analyse
 from agent.question_fit import fit_to
 from agent.span_choice import both_halves_have, outside_question, spans_by_sentence
 from agent.spans import AnswerSpan, spans
+from agent.word_meaning import WordMeaning
 from graph.embedding import Embedder
 from memory.parts import Passage
 
@@ -33,7 +34,7 @@ def _span_in(span: AnswerSpan, sentence: str) -> bool:
     return _fold(span.text) in _fold(sentence)
 
 def focused_answer(answer: str, question_text: str, passages: Sequence[str],
-                   embedder: Embedder | None = None) -> bool:
+                   embedder: Embedder | None = None, meaning: WordMeaning | None = None) -> bool:
     """The question-aware check: an answer that gives a value of the asked kind (a date for
     "when", a person for "who") passes only if one evidence sentence holds that value together
     with the question's focus. "2023" for "When was it founded?" fails when 2023 occurs only in
@@ -52,6 +53,9 @@ def focused_answer(answer: str, question_text: str, passages: Sequence[str],
         passage = passages[index]
         focus = focus_match(question, Text.of(sentence), Text.of(passage), Text.of(headings_of(passage)),
                             typed=True)
+        if focus.absent > ABSENT_MAX and meaning is not None:  # as the reader: a word said otherwise
+            focus = focus_match(question, Text.of(sentence), Text.of(passage), Text.of(headings_of(passage)),
+                                typed=True, near=meaning.covered(question, passage))
         if embedder is not None and question.language == "en":
             vectors = embedder.embed([question.text, sentence])
             focus = lifted(focus, float(np.asarray(vectors[1]) @ np.asarray(vectors[0])))

@@ -105,10 +105,11 @@ def _acronym_terms(question: Question, sentence: Text) -> set[str]:
 
 
 def focus_match(question: Question, sentence: Text, context: Text, headings: Text | None = None, *,
-                typed: bool = False) -> FocusMatch:
+                typed: bool = False, near: frozenset[str] = frozenset()) -> FocusMatch:
     """How much of the focus ``sentence`` carries, with ``headings`` (its title and headings) and
     ``context`` (its whole passage) for the words it lacks. Generic verbs ("hold", "定在") count
-    half, and nothing when the sentence has an answer of the asked kind (``typed``)."""
+    half, and nothing when the sentence has an answer of the asked kind (``typed``). Words in
+    ``near`` the passage holds in other words (agent/word_meaning.py): credited as if elsewhere in it."""
     light = 0.0 if typed and question.focus else 0.5  # with nothing else asked, they are the focus
     weighted = [(t, 1.0, False) for t in question.focus] + [(t, light, True) for t in question.light]
     total = sum(w for _, w, _ in weighted)
@@ -128,7 +129,10 @@ def focus_match(question: Question, sentence: Text, context: Text, headings: Tex
             around = term_credit(term, context)
             credit = max(CONTEXT_CREDIT * above, BODY_CREDIT * around)
             if around == 0.0 and above == 0.0 and not light:
-                absent += weight
+                if term in near:
+                    credit = BODY_CREDIT
+                else:
+                    absent += weight
         support += weight * credit
     return FocusMatch(support / total, carried, absent / total, key)
 

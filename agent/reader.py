@@ -49,6 +49,7 @@ from agent.span_choice import (
     spans_by_sentence,
 )
 from agent.spans import AnswerSpan
+from agent.word_meaning import WordMeaning
 from graph.embedding import Embedder
 from memory.parts import Passage
 
@@ -104,6 +105,7 @@ class Reader:
 
     def __init__(self, embedder: Embedder | None = None) -> None:
         self.embedder = embedder
+        self.meaning = WordMeaning(embedder)
         self._vectors: dict[str, np.ndarray] = {}
 
     def read(self, question_text: str, evidence: Sequence[Passage],
@@ -218,6 +220,7 @@ class Reader:
         headings = [Text.of(scope) for scope in scopes]
         mentioned = [names_support(question, f"{p.source}\n{p.text}") * 0.9 for p in evidence]
         numbered = [numbers_present(question, scope) for scope in scopes]
+        near: dict[int, frozenset[str]] = {}
         out = []
         for (index, sentence, pair), similarity in zip(units, similarities, strict=True):
             scope = scopes[index]
@@ -232,6 +235,11 @@ class Reader:
                 found = tuple(s for s in found if half_has_numbers(question, sentence, s))
             lexical = focus_match(question, Text.of(sentence), contexts[index], headings[index],
                                   typed=bool(found))
+            if found and lexical.absent > ABSENT_MAX:  # a focus word the passage may say in other words
+                if index not in near:
+                    near[index] = self.meaning.covered(question, f"{evidence[index].source}\n{evidence[index].text}")
+                lexical = focus_match(question, Text.of(sentence), contexts[index], headings[index],
+                                      typed=True, near=near[index])
             own = names_support(question, sentence)
             out.append(_Candidate(index, sentence, lifted(lexical, similarity), lexical.support,
                                   max(own, mentioned[index]), own, similarity, found, pair,

@@ -58,6 +58,24 @@ def not_the_kind_asked(question: Question, found: Sequence[AnswerSpan]) -> tuple
         return tuple(found)
     return tuple(s for s in found if key not in s.text)
 
+_DAYS_IN = {"day": 1, "week": 7, "month": 30, "year": 365, "天": 1, "日": 1, "周": 7, "星期": 7, "个月": 30,
+            "月": 30, "年": 365}
+_COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5,
+                "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_LENGTH = re.compile(r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten)\s+(day|week|month|year)s?\b|"
+                     r"(\d+|[一两二三四五六七八九十])\s*(个月|星期|天|周|年)(?![\d月])", re.IGNORECASE)
+
+
+def _days(text: str) -> list[float]:
+    """Lengths of time a text writes, in days ("within a month" and "within 30 days" are one length)."""
+    found = []
+    for m in _LENGTH.finditer(text):
+        count, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        number = float(count) if count.isdigit() else _COUNT_WORDS.get(count.lower(), 0)
+        found.append(number * _DAYS_IN[unit.lower()])
+    return [d for d in found if d]
+
 def outside_question(found: list[AnswerSpan], question: str) -> tuple[AnswerSpan, ...]:
     """Spans the question does not already contain (the answer is new information): neither the
     span itself nor, for a number or date, only numbers the question writes ("31 July 2000" does
@@ -65,10 +83,14 @@ def outside_question(found: list[AnswerSpan], question: str) -> tuple[AnswerSpan
     asked = question.lower()
     written = set(re.findall(r"\d+(?:\.\d+)?", asked.replace(",", "")))
 
+    lengths = _days(question)
+
     def new(span: AnswerSpan) -> bool:
         numbers = re.findall(r"\d+(?:\.\d+)?", span.text.replace(",", ""))
+        said = _days(span.text)
         return span.text.lower() not in asked and not (numbers and len(numbers) > 1
-                                                       and set(numbers) & written)
+                                                       and set(numbers) & written) \
+            and not (said and any(abs(d - q) <= 0.1 * q for d in said for q in lengths))
 
     return tuple(s for s in found if new(s))
 

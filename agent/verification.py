@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.answer_check import focused_answer
+from agent.word_meaning import WordMeaning
 from agent.claims import Span, split_sentences, strip_citations
 from agent.degenerate import degenerate
 from agent.errors import ConfigError
@@ -117,6 +118,7 @@ class Verifier:
             raise ConfigError(f"The verifier threshold must be between 0 and 1, got {threshold}; "
                               "0.5 is the calibrated default.")
         self.embedder = embedder
+        self.meaning = WordMeaning(embedder)
         self.threshold = threshold
         self.judge = judge
         self.weights = weights
@@ -143,7 +145,7 @@ class Verifier:
         answered = True
         if question.strip():  # it gives what is asked, next to the question's focus in the evidence
             answered = answers_question(answer, question) and focused_answer(
-                answer, question, [f"{p.source}\n{p.text}" for p in evidence], self.embedder)
+                answer, question, [f"{p.source}\n{p.text}" for p in evidence], self.embedder, self.meaning)
         return Verification(checks, overall, grounded, answer, answered)
 
     def relevant(self, question: str, evidence: Sequence[Passage]) -> tuple[int, ...]:

@@ -9,6 +9,7 @@ from agent.question_fit import fit_to
 from agent.reader import Reader
 from agent.span_choice import address_heads, same_value
 from agent.spans import spans
+from agent.word_meaning import WordMeaning
 from memory.parts import Passage
 
 
@@ -101,4 +102,28 @@ def test_an_extended_value_is_the_new_one():
     reading = read("How long is the Aerolux warranty if I register it?",
                    "Aerolux humidifier. The warranty is two years from purchase; register it on the support "
                    "site and the warranty is extended to three years.")
+    assert reading is not None and reading.short == "three years"
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    from graph.embedding import SentenceTransformerEmbedder
+    return SentenceTransformerEmbedder()
+
+
+def test_a_focus_word_the_passage_says_in_other_words_is_not_absent(minilm):
+    meaning = WordMeaning(minilm)
+    question = analyse("How long is the warranty if I register within a month of buying it?")
+    passage = "Warranty. The standard warranty is two years from the date of purchase."
+    assert "buy" in meaning.covered(question, passage)
+    assert meaning.covered(question, "The tank holds 4.2 litres of water.") == frozenset()
+    assert WordMeaning(None).covered(question, passage) == frozenset()
+
+
+def test_the_length_a_question_gives_is_not_the_answer(minilm):
+    evidence = [Passage("Aerolux humidifier. The standard warranty is two years from the date of purchase. "
+                        "Register the product within 30 days on the Aerolux support site to extend it to three years.",
+                        "Aerolux quick reference", "c1")]
+    reading = Reader(minilm).read("If I register my Aerolux humidifier online within a month of buying it, "
+                                  "how long is the warranty?", evidence)
     assert reading is not None and reading.short == "three years"
