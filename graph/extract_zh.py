@@ -2,7 +2,9 @@
 
 jieba's tags are a start: ``nr`` person, ``ns`` place, ``nt`` organisation. Its person tag is
 often wrong (阿里巴巴 is ``nrt``, 高新区 and 车库里 are ``nr``) and it cuts unknown names apart
-(韩 / 明远), so:
+(韩 / 明远, 罗 / 文澜, 枫 / 澜市), so:
+- a lone family-name character before a given name tagged as a name is one person (罗文澜), a
+  character before a two-character town is one town (枫澜市);
 - names joined to an organisation word are one organisation (星河 + 科技, 云岫 + 智能家居 + 有限公司);
   a building word makes a place (滨湖 + 大厦);
 - a name right after a role (总经理是…, 创始人…) or before taking one (…改任董事长) is a person,
@@ -38,6 +40,9 @@ _TAKES_ROLE = frozenset({"担任", "改任", "出任", "任", "兼任", "升任"
 _ROLE_LINKS = frozenset({"是", "为", "由", "原"})
 _NAMEISH = frozenset({"n", "nr", "nrt", "nrfg", "nz", "ns", "nt", "eng", "j", "nl", "ng"})
 _NOT_NAMES = frozenset({"公司", "该公司", "本公司", "我们", "他们", "我", "产品", "员工", "总部"})
+_NAME_START = frozenset({"nr", "ns", "j", "ng", "n", "nz", "m"})  # jieba's tags for a lone 罗, 许 (m), 枫
+_STRONG_NAME = frozenset({"nr", "nrfg", "ns", "nt", "nz", "eng", "j"})
+_GIVEN_NAME = frozenset({"nr", "nrfg", "nrt", "j", "ng"})
 _NAME_LIKE = re.compile(r"^(?=.*[A-Z0-9])[A-Za-z][\w.+#-]*$")
 _QUOTED = re.compile(r"[“「『\"]([^\W\d_]{2,6})[”」』\"]")
 _PRODUCT_TALK = re.compile(r"产品|品牌|系列|型号|旗舰")
@@ -60,6 +65,7 @@ def looks_like_person(name: str) -> bool:
 def chinese_entities(tokens: list[Token], text: str, out: EntityCollector, *,
                      user_words: Mapping[str, str], min_concept_count: int) -> None:
     """Add the entities of one Chinese stretch of ``text`` (tokens from jieba, offsets in text)."""
+    tokens = _rejoin_split_names(tokens)
     covered = _people_by_role(tokens, text, out)
     _quoted_products(tokens, text, out, covered)
     nouns = Counter(word for word, flag, _ in tokens if flag == "n" and len(word) >= 2)
@@ -81,6 +87,29 @@ def chinese_entities(tokens: list[Token], text: str, out: EntityCollector, *,
         i += 1
 
 
+def _rejoin_split_names(tokens: list[Token]) -> list[Token]:
+    """Names jieba cut after their first character: a family name and a given name tagged as a
+    name (罗 + 文澜 -> 罗文澜, 许 + 嘉禾 -> 许嘉禾), a character and a town (枫 + 澜市 -> 枫澜市)."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        word, flag, offset = tokens[i]
+        if i + 1 < len(tokens) and len(word) == 1 and flag in _NAME_START and _adjacent(tokens, i):
+            after, after_flag, _ = tokens[i + 1]
+            if word in SURNAMES and after_flag in _GIVEN_NAME and len(after) <= 2:
+                out.append((word + after, "nr", offset))
+                i += 2
+                continue
+            if len(after) == 2 and (after_flag == "ns" or flag in ("ns", "nr", "j")) and after.endswith(
+                    _ADMINISTRATIVE):
+                out.append((word + after, "ns", offset))
+                i += 2
+                continue
+        out.append(tokens[i])
+        i += 1
+    return out
+
+
 def _adjacent(tokens: list[Token], i: int) -> bool:
     """Token i+1 starts right where token i ends (no space between)."""
     return tokens[i][2] + len(tokens[i][0]) == tokens[i + 1][2]
@@ -97,6 +126,9 @@ def _compound(tokens: list[Token], i: int) -> tuple[str, str, int] | None:
     j = i
     while j + 1 < len(tokens) and j - i < 3 and _adjacent(tokens, j):
         after = tokens[j + 1][0]
+        if (after in ORG_SUFFIXES + _BUILDINGS or after.endswith(("有限公司", "集团"))) and any(
+                t[1] not in _STRONG_NAME for t in tokens[i:j]):
+            return None  # only name-tagged words reach further back (not 二叔 + 特地 + 从云岫 + 公司)
         if after in ORG_SUFFIXES or after.endswith(("有限公司", "集团")):
             k = j + 1
             while k + 1 < len(tokens) and _adjacent(tokens, k) and tokens[k + 1][0] in ORG_SUFFIXES:

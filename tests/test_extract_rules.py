@@ -75,6 +75,15 @@ def test_chinese_people_put_together_next_to_a_role(fast):
                     if e.name == "韩明远").mentions) == 2  # found by role, then wherever it is written
 
 
+def test_chinese_names_jieba_cut_apart_are_put_back_together(fast):
+    found = types(fast.extract("出席：罗文澜、许嘉禾。枫澜市位于澄江下游。"))
+    assert found["罗文澜"] == "person" and found["许嘉禾"] == "person"  # 罗 + 文澜, 许 + 嘉禾
+    assert found["枫澜市"] == "place"  # 枫 + 澜市
+    assert ("枫澜市", "located_in", "澄江") in triples(fast.extract("枫澜市位于澄江下游。"))
+    glued = types(fast.extract("二叔特地从星河科技公司的售后维修中心请了两天假。"))
+    assert not any(name.startswith("二叔特地") for name in glued)  # no organisation through an adverb
+
+
 def test_english_types_from_context(fast):
     found = types(fast.extract(
         "Kestrel Loom Analytics builds forecasting software. The company was founded in a room in "
