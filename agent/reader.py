@@ -40,6 +40,7 @@ from agent.span_choice import (
     address_heads,
     best_span,
     both_halves_have,
+    fits_the_question,
     half_has_numbers,
     in_focus_clauses,
     not_the_kind_asked,
@@ -230,7 +231,8 @@ class Reader:
                 spans_by_sentence(sentence, question.answer_type), question.text)))
             if pair and both_halves_have(raw, sentence):
                 continue  # each sentence answers for itself (or not); the pair adds nothing
-            found = address_heads(question, sentence, in_focus_clauses(question, sentence, raw))
+            found = address_heads(question, sentence, fits_the_question(
+                question, sentence, in_focus_clauses(question, sentence, raw)))
             if not numbered[index]:
                 found = tuple(s for s in found if half_has_numbers(question, sentence, s))
             lexical = focus_match(question, Text.of(sentence), contexts[index], headings[index],

@@ -129,6 +129,58 @@ def address_heads(question: Question, sentence: str,
     return tuple(run[0] if len(run) == 1 else AnswerSpan(sentence[run[0].start:run[-1].end], run[0].start,
                                                           run[-1].end) for run in runs)
 
+def year_of(question: Question, sentence: str, span: AnswerSpan) -> int:
+    """Of "2021年1078万，2022年1193万", 1 for the value after the year the question names, -1 after
+    another year or a span of years ("2013年~2021年年均增长9.2%" is no figure of 2021), 0 when no
+    year comes before it; a year compared against dates no change ("比2021年增长5%") but its own
+    figure ("同比2022年总收入462.7亿元")."""
+    if not any(_YEAR.fullmatch(n) for n in question.numbers):
+        return 0
+    before = [m for m in _YEAR.finditer(sentence[:span.start]) if m.group(1) not in span.text
+              and not (_BASE_BEFORE.search(sentence[max(0, m.start() - 6):m.start()])
+                       and _CHANGE.search(sentence[m.end():span.start]))]
+    if not before:
+        return 0
+    last = before[-1]
+    if _RANGE_BEFORE.search(sentence[max(0, last.start() - 8):last.start()]):
+        return -1 if not all(y in question.numbers for y in _YEAR.findall(sentence[max(0, last.start() - 8):
+                                                                                     last.end()])) else 1
+    return 1 if last.group(1) in question.numbers else -1
+
+_BASE_BEFORE = re.compile(r"(?:比|较|同|than |from |over |since )$", re.IGNORECASE)
+_RANGE_BEFORE = re.compile(r"(?:19|20)\d\d年?\s*(?:[~～—–-]|至|到|to|and)\s*$", re.IGNORECASE)
+_RATE = re.compile(r"率|比例|百分|占比|份额|比重|增长|增速|增幅|涨|跌|降|升|提高|减少|增加|"
+                   r"\bpercent|\bpercentage|\brate\b|\bshare\b|\bproportion|\bgrowth|\brise|\bfall|\bincrease|"
+                   r"\bdecrease|\bdrop|\bgrew|\bgrow|\bfell|\bchange|\bdiscount|\boff\b", re.IGNORECASE)
+_CHANGE = re.compile(r"增长|增加|提高|上升|下降|降低|减少|涨|跌|变化|增幅|降幅|\bchange|\brise|\bfall|\bincrease|"
+                     r"\bdecrease|\bdrop|\bgrew|\bgrow|\bfell|\bup\b|\bdown\b", re.IGNORECASE)
+
+def fits_the_question(question: Question, sentence: str, found: Sequence[AnswerSpan]) -> tuple[AnswerSpan, ...]:
+    """Spans that can answer: for a year the question names, not a value of another year; for an
+    amount ("票房是多少"), no percentage unless it asks a rate, no percentage points unless it asks a
+    change."""
+    kept = []
+    for span in found:
+        if year_of(question, sentence, span) < 0:
+            continue
+        if question.answer_type == "number":
+            if re.search(r"百分点|percentage points?", span.text) and not _CHANGE.search(question.text):
+                continue
+            if re.search(r"%|百分|percent", span.text) and not _RATE.search(question.text):
+                continue
+        kept.append(span)
+    if question.answer_type == "person" and question.language == "zh" and _done_to_only(question, sentence):
+        return ()
+    return tuple(kept)
+
+def _done_to_only(question: Question, sentence: str) -> bool:
+    """"谁枪击了安倍晋三" and the sentence says only "遭枪击的安倍晋三": who did it, it does not say."""
+    key = question.key
+    if not key or key not in sentence or re.search(rf"(?:遭|遭到|受到|被|受){re.escape(key)}", question.text):
+        return False
+    return all(re.search(r"(?:遭|遭到|受到|被|受)$", sentence[max(0, m.start() - 2):m.start()])
+               for m in re.finditer(re.escape(key), sentence))
+
 def same_value(a: str, b: str) -> bool:
     """Two short answers naming the same value ("1193万人" and "1193万", "2022" and "2022年")."""
     a, b = a.strip().lower(), b.strip().lower()
@@ -215,14 +267,8 @@ def best_span(question: Question, sentence: str, found: Sequence[AnswerSpan]) ->
     def specific(span: AnswerSpan) -> int:
         return int(bool(re.search(r"\d", span.text))) if question.answer_type in ("date", "time") else 0
 
-    years = [(m.start(), m.group(1)) for m in _YEAR.finditer(sentence)]
-
     def dated(span: AnswerSpan) -> int:
-        """Of "2021年1078万，2022年1193万", the value after the year the question names."""
-        if not question.numbers or not years:
-            return 0
-        before = [y for at, y in years if at < span.start and y not in span.text]
-        return 0 if not before else (1 if before[-1] in question.numbers else -1)
+        return year_of(question, sentence, span)
 
     anchors = [m.end() for term in (*question.terms, *question.names) if term
                for m in re.finditer(re.escape(term.lower()), sentence.lower())]

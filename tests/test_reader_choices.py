@@ -7,7 +7,7 @@ from agent.answer_check import focused_answer
 from agent.question import analyse, answer_type
 from agent.question_fit import fit_to
 from agent.reader import Reader
-from agent.span_choice import address_heads, same_value
+from agent.span_choice import address_heads, fits_the_question, same_value
 from agent.spans import spans
 from agent.word_meaning import WordMeaning
 from memory.parts import Passage
@@ -127,3 +127,18 @@ def test_the_length_a_question_gives_is_not_the_answer(minilm):
     reading = Reader(minilm).read("If I register my Aerolux humidifier online within a month of buying it, "
                                   "how long is the warranty?", evidence)
     assert reading is not None and reading.short == "three years"
+
+
+@pytest.mark.parametrize(("question", "sentence", "kept"), [
+    ("2021年我国工业增加值增长了多少？", "2013年~2021年，装备制造业增加值年均分别增长9.2%和11.6%。", []),
+    ("2022年全国粮食产量增长了多少？", "2022年，全国粮食产量比2021年增长0.5%。", ["0.5%"]),
+    ("美团2022年第一季度营收是多少？", "美团2023年第一季度收入586.2亿元，同比2022年第一季度总收入462.7亿元增长了26.7%。",
+     ["462.7亿元"]),
+    ("2022年春节档的总票房是多少？", "目前，预售票房是2022年同期的近90%，春节档票房67亿元。", ["67亿元"]),
+    ("2021年城镇化率达到了多少？", "城镇化率增幅自2019年达到1.77个百分点后，2021年城镇化率达到64.72%。", ["64.72%"]),
+    ("北京冬奥会男子500米速度滑冰金牌", "2022年北京冬奥会速度滑冰男子500米决赛由高亭宇夺冠。", ["高亭宇"]),
+    ("谁枪击了安倍晋三？", "外交部发言人赵立坚向遭枪击的安倍晋三的家属表示慰问。", []),
+])
+def test_spans_that_cannot_answer_the_question_are_left_out(question, sentence, kept):
+    asked = analyse(question)
+    assert [s.text for s in fits_the_question(asked, sentence, spans(sentence, asked.answer_type))] == kept
