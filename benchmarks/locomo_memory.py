@@ -15,6 +15,8 @@ NAME=VALUE`` passes an EpisodicMemory setting, to compare variants.
 
     python benchmarks/locomo_memory.py --data ../shared/data/locomo --split test
     python benchmarks/locomo_memory.py --split dev --set stems=False --set time_boost=0
+    python benchmarks/locomo_memory.py --split dev --set neighbour_share=0 --set answered_share=0 \
+        --set session_share=0     # recall without the turns around a turn (memory.turn_neighbours)
 """
 
 from __future__ import annotations
