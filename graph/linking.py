@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from graph.extract import CO_OCCURS, ExtractionError, Extractor
@@ -65,6 +66,17 @@ class _Draft:
         return max(self.votes, key=lambda t: (self.votes[t], t not in ("concept", "other")))
 
 
+def _type_topic(topic: _Draft, title: str, drafts: Iterable[_Draft]) -> None:
+    """A topic no chunk typed takes the type of the name its title opens with ("Kestrel Loom
+    Analytics: company profile" is an organisation, "星河科技公司简介" too)."""
+    if topic.type != "other":
+        return
+    opening = [d for d in drafts if d is not topic and d.type not in ("other", "concept")
+               and len(d.name) >= 2 and title.lower().startswith(d.name.lower())]
+    if opening:
+        topic.type = max(opening, key=lambda d: len(d.name)).type
+
+
 @dataclass(frozen=True, slots=True)
 class GraphItems:
     entities: tuple[Entity, ...] = ()
@@ -111,6 +123,8 @@ class GraphBuilder:
                     sources.setdefault(key, set()).add(chunk.id)
         for d in drafts.values():
             d.type = d.best_type()
+        if names:
+            _type_topic(drafts[entity_id(user, names[0])], names[-1], drafts.values())
         entities = tuple(
             Entity(id=eid, user_id=user, name=d.name, type=d.type, aliases=tuple(sorted(d.aliases)),
                    properties={"topic": True} if d.topic else {}, provenance=tuple(sorted(d.sources)))

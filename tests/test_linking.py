@@ -168,6 +168,21 @@ def test_builder_without_extractor_gives_only_the_topic(kb):
     assert items.linkable == ((entity_id(USER, "Ada Lovelace"), "Ada Lovelace"),)
 
 
+def test_a_topic_takes_the_type_of_the_name_its_title_opens_with(kb):
+    script = {"Kestrel": Extraction((ExtractedEntity("Kestrel Loom Analytics", "organization"),
+                                     ExtractedEntity("Kestrel", "person")), ())}
+    document = Document(id="d", user_id=USER, source="k.md", content_hash="h",
+                        title="Kestrel Loom Analytics: company profile")
+    chunks = [Chunk(id="d-0", document_id="d", user_id=USER, ordinal=0, text="Kestrel Loom Analytics builds tools.")]
+    items = GraphBuilder(kb, ScriptedExtractor(script)).extract(document, chunks)
+    topic = next(e for e in items.entities if e.properties.get("topic"))
+    assert topic.type == "organization"
+    untyped = Document(id="e", user_id=USER, source="n.md", content_hash="h2", title="Notes from Tuesday")
+    items = GraphBuilder(kb, ScriptedExtractor(script)).extract(untyped, [
+        Chunk(id="e-0", document_id="e", user_id=USER, ordinal=0, text="Kestrel Loom Analytics called.")])
+    assert next(e for e in items.entities if e.properties.get("topic")).type == "other"
+
+
 # ---- dictionary linking ----------------------------------------------------------------
 BABBAGE = "Charles Babbage was an English mathematician who designed mechanical computers."
 LOVELACE = ("Ada Lovelace wrote the first published algorithm.\n\n"
