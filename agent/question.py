@@ -201,7 +201,8 @@ def analyse(text: str) -> Question:
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # a count the question names restricts the answer ("头两晚住在哪": the place of the two nights)
-_ZH_COUNT = re.compile(r"(?<![第几多])[一二两三四五六七八九十]+(?:个)?(?:晚上|晚|夜|天|周|星期|小时|次|场|间|人)")
+_ZH_COUNT = re.compile(r"(?<![第几多])[一二两三四五六七八九十]+(?:个)?"
+                       r"(?:晚上|晚|夜|天|周|星期|小时|次|场|间|人)")
 _ASKED_CLASS = re.compile(r"\b(?:which|what)\s+([a-z]+)\b", re.IGNORECASE)
 _RELATIVE_CLASS = re.compile(r"\b([a-z]+)\s+(?:where|that|which|who|whose|whom)\b", re.IGNORECASE)
 

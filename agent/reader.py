@@ -239,7 +239,8 @@ class Reader:
                                   typed=bool(found))
             if found and lexical.absent > ABSENT_MAX:  # a focus word the passage may say in other words
                 if index not in near:
-                    near[index] = self.meaning.covered(question, f"{evidence[index].source}\n{evidence[index].text}")
+                    passage = evidence[index]
+                    near[index] = self.meaning.covered(question, f"{passage.source}\n{passage.text}")
                 lexical = focus_match(question, Text.of(sentence), contexts[index], headings[index],
                                       typed=True, near=near[index])
             own = names_support(question, sentence)

@@ -18,10 +18,11 @@ from agent.question import AnswerType, Question
 from agent.spans import AnswerSpan, spans
 from graph.cjk import has_cjk
 
-_CHANGED_TO = re.compile(r"(?:推迟到|提前到|改为|改到|改成|变为|调整为|升到|降到|搬到了?|迁到了?|搬进了?|达到了?|"
-                         r"升至|增至|降至|增加到|减少到|"
-                         r"moved to|postponed to|changed to|now|instead|(?:extend|increas|rais|reduc|cut|ris|grow|"
-                         r"r[oi]se|fell|fall|dropp?)(?:e|ed|es|s|ing|n)? (?:\w+ )?to)\s*$", re.IGNORECASE)
+_CHANGED_TO = re.compile(r"(?:推迟到|提前到|改为|改到|改成|变为|调整为|升到|降到|搬到了?|迁到了?|搬进了?|"
+                         r"达到了?|升至|增至|降至|增加到|减少到|"
+                         r"moved to|postponed to|changed to|now|instead|"
+                         r"(?:extend|increas|rais|reduc|cut|ris|grow|r[oi]se|fell|fall|dropp?)"
+                         r"(?:e|ed|es|s|ing|n)? (?:\w+ )?to)\s*$", re.IGNORECASE)
 
 _CHANGED_FROM = re.compile(r"(?:原定的?|原来的?|原先的?|从|由|\bfrom|\bwas|\bformerly|\boriginally)\s*$",
                            re.IGNORECASE)
@@ -63,7 +64,8 @@ _DAYS_IN = {"day": 1, "week": 7, "month": 30, "year": 365, "天": 1, "日": 1, "
 _COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5,
                 "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-_LENGTH = re.compile(r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten)\s+(day|week|month|year)s?\b|"
+_LENGTH = re.compile(r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+                     r"(day|week|month|year)s?\b|"
                      r"(\d+|[一两二三四五六七八九十])\s*(个月|星期|天|周|年)(?![\d月])", re.IGNORECASE)
 
 
@@ -152,10 +154,12 @@ _RANGE_BEFORE = re.compile(r"(?:19|20)\d\d年?\s*(?:[~～—–-]|至|到|to|and
 _RATE = re.compile(r"率|比例|百分|占比|份额|比重|增长|增速|增幅|涨|跌|降|升|提高|减少|增加|"
                    r"\bpercent|\bpercentage|\brate\b|\bshare\b|\bproportion|\bgrowth|\brise|\bfall|\bincrease|"
                    r"\bdecrease|\bdrop|\bgrew|\bgrow|\bfell|\bchange|\bdiscount|\boff\b", re.IGNORECASE)
-_CHANGE = re.compile(r"增长|增加|提高|上升|下降|降低|减少|涨|跌|变化|增幅|降幅|\bchange|\brise|\bfall|\bincrease|"
-                     r"\bdecrease|\bdrop|\bgrew|\bgrow|\bfell|\bup\b|\bdown\b", re.IGNORECASE)
+_CHANGE = re.compile(r"增长|增加|提高|上升|下降|降低|减少|涨|跌|变化|增幅|降幅|"
+                     r"\bchange|\brise|\bfall|\bincrease|\bdecrease|\bdrop|\bgrew|\bgrow|\bfell|"
+                     r"\bup\b|\bdown\b", re.IGNORECASE)
 
-def fits_the_question(question: Question, sentence: str, found: Sequence[AnswerSpan]) -> tuple[AnswerSpan, ...]:
+def fits_the_question(question: Question, sentence: str,
+                      found: Sequence[AnswerSpan]) -> tuple[AnswerSpan, ...]:
     """Spans that can answer: for a year the question names, not a value of another year; for an
     amount ("票房是多少"), no percentage unless it asks a rate, no percentage points unless it asks a
     change."""
@@ -185,7 +189,8 @@ def same_value(a: str, b: str) -> bool:
     """Two short answers naming the same value ("1193万人" and "1193万", "2022" and "2022年")."""
     a, b = a.strip().lower(), b.strip().lower()
     shorter, longer = sorted((a, b), key=len)
-    return a == b or bool(shorter) and longer.startswith(shorter) and not re.match(r"[\d.,]", longer[len(shorter):])
+    rest = longer[len(shorter):]
+    return a == b or (bool(shorter) and longer.startswith(shorter) and not re.match(r"[\d.,]", rest))
 
 def both_halves_have(found: tuple[AnswerSpan, ...], text: str) -> bool:
     halves = sentence_spans(text)
@@ -225,7 +230,8 @@ _RELATIVE = re.compile(r"\bthan\b|\bearlier\b|\blater\b|\bbefore the\b|\bafter t
 
 # a change against an earlier period ("比上年增加320亿斤", "up 3% on last year") leaves the value absolute
 _PERIOD_CHANGE = re.compile(r"比(?:上|去|前)(?:年|月|季度|周)|同比|环比|较(?:上|去)年|"
-                            r"\b(?:than|on|from|over) (?:the )?(?:last|previous|prior) (?:year|month|quarter|week)\b|"
+                            r"\b(?:than|on|from|over) (?:the )?(?:last|previous|prior) "
+                            r"(?:year|month|quarter|week)\b|"
                             r"\byear[- ]on[- ]year\b", re.IGNORECASE)
 
 def _modified_elsewhere(question: Question, sentence: str, inside: list[AnswerSpan]) -> bool:

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.answer_check import focused_answer
-from agent.word_meaning import WordMeaning
 from agent.claims import Span, split_sentences, strip_citations
 from agent.degenerate import degenerate
 from agent.errors import ConfigError
@@ -24,6 +23,7 @@ from agent.grounding_policy import PolicyOutcome, apply_policy
 from agent.judge import judge_claims
 from agent.relevance import answers_question, relevant_passages
 from agent.support import EvidenceView, Signals, measure
+from agent.word_meaning import WordMeaning
 from graph.embedding import Embedder
 from memory.parts import Passage
 

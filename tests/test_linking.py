@@ -173,7 +173,8 @@ def test_a_topic_takes_the_type_of_the_name_its_title_opens_with(kb):
                                      ExtractedEntity("Kestrel", "person")), ())}
     document = Document(id="d", user_id=USER, source="k.md", content_hash="h",
                         title="Kestrel Loom Analytics: company profile")
-    chunks = [Chunk(id="d-0", document_id="d", user_id=USER, ordinal=0, text="Kestrel Loom Analytics builds tools.")]
+    chunks = [Chunk(id="d-0", document_id="d", user_id=USER, ordinal=0,
+                    text="Kestrel Loom Analytics builds tools.")]
     items = GraphBuilder(kb, ScriptedExtractor(script)).extract(document, chunks)
     topic = next(e for e in items.entities if e.properties.get("topic"))
     assert topic.type == "organization"

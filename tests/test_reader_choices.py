@@ -45,7 +45,8 @@ def test_the_value_after_the_year_asked_for():
 
 
 def test_a_change_against_last_year_leaves_the_value_absolute():
-    reading = read("2021年全国粮食产量是多少？", "2021年，全国粮食产量68285万吨，比上年增加1336万吨，增长2.0%。")
+    reading = read("2021年全国粮食产量是多少？",
+                   "2021年，全国粮食产量68285万吨，比上年增加1336万吨，增长2.0%。")
     assert reading is not None and reading.short == "68285万吨"
 
 
@@ -56,7 +57,8 @@ def test_a_value_relative_to_another_is_still_not_read():
 
 def test_a_foreign_name_written_with_a_middle_dot_is_one_person():
     assert [s.text for s in spans("荷兰选手凯尔·内斯获得金牌，打破奥运纪录。", "person")] == ["凯尔·内斯"]
-    assert [s.text for s in spans("选手安娜·谢尔巴科娃、亚历山德拉·特鲁索娃包揽了金牌和银牌。", "person")] == \
+    both = "选手安娜·谢尔巴科娃、亚历山德拉·特鲁索娃包揽了金牌和银牌。"
+    assert [s.text for s in spans(both, "person")] == \
         ["安娜·谢尔巴科娃", "亚历山德拉·特鲁索娃"]
 
 
@@ -82,7 +84,8 @@ def test_same_value(a, b, same):
 def test_a_chinese_question_is_cut_as_the_evidence_writes_it():
     question = fit_to(analyse("汤臣倍健2022年上半年的营收为多少？"), "汤臣倍健：2022年上半年营收42.21亿元。")
     assert "营收" in question.focus and "收为" not in question.focus
-    reading = read("汤臣倍健2022年上半年的营收为多少？", "汤臣倍健半年报显示，2022年上半年营收42.21亿元，同比持平。")
+    reading = read("汤臣倍健2022年上半年的营收为多少？",
+                   "汤臣倍健半年报显示，2022年上半年营收42.21亿元，同比持平。")
     assert reading is not None and reading.short == "42.21亿元"
     assert focused_answer("42.21亿元", "汤臣倍健2022年上半年的营收为多少？", ["2022年上半年营收42.21亿元。"])
 
@@ -122,7 +125,8 @@ def test_a_focus_word_the_passage_says_in_other_words_is_not_absent(minilm):
 
 def test_the_length_a_question_gives_is_not_the_answer(minilm):
     evidence = [Passage("Aerolux humidifier. The standard warranty is two years from the date of purchase. "
-                        "Register the product within 30 days on the Aerolux support site to extend it to three years.",
+                        "Register the product within 30 days on the Aerolux support site to extend it to "
+                        "three years.",
                         "Aerolux quick reference", "c1")]
     reading = Reader(minilm).read("If I register my Aerolux humidifier online within a month of buying it, "
                                   "how long is the warranty?", evidence)
@@ -132,10 +136,12 @@ def test_the_length_a_question_gives_is_not_the_answer(minilm):
 @pytest.mark.parametrize(("question", "sentence", "kept"), [
     ("2021年我国工业增加值增长了多少？", "2013年~2021年，装备制造业增加值年均分别增长9.2%和11.6%。", []),
     ("2022年全国粮食产量增长了多少？", "2022年，全国粮食产量比2021年增长0.5%。", ["0.5%"]),
-    ("美团2022年第一季度营收是多少？", "美团2023年第一季度收入586.2亿元，同比2022年第一季度总收入462.7亿元增长了26.7%。",
+    ("美团2022年第一季度营收是多少？",
+     "美团2023年第一季度收入586.2亿元，同比2022年第一季度总收入462.7亿元增长了26.7%。",
      ["462.7亿元"]),
     ("2022年春节档的总票房是多少？", "目前，预售票房是2022年同期的近90%，春节档票房67亿元。", ["67亿元"]),
-    ("2021年城镇化率达到了多少？", "城镇化率增幅自2019年达到1.77个百分点后，2021年城镇化率达到64.72%。", ["64.72%"]),
+    ("2021年城镇化率达到了多少？", "城镇化率增幅自2019年达到1.77个百分点后，2021年城镇化率达到64.72%。",
+     ["64.72%"]),
     ("北京冬奥会男子500米速度滑冰金牌", "2022年北京冬奥会速度滑冰男子500米决赛由高亭宇夺冠。", ["高亭宇"]),
     ("谁枪击了安倍晋三？", "外交部发言人赵立坚向遭枪击的安倍晋三的家属表示慰问。", []),
 ])
