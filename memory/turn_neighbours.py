@@ -48,18 +48,17 @@ def session_order(kb: KnowledgeBase, user_id: str, collection: str,
     wanted = list(dict.fromkeys(session_ids))
     if not wanted:
         return {}
-    ranges: list[str] = []
-    for session_id in wanted:
-        prefix = source_of(session_id, "")  # ends with "/", and "0" is the character after it
-        ranges += [prefix, prefix[:-1] + "0"]
+    rows: dict[str, tuple[Any, ...]] = {}  # by id: the ranges of two sessions may overlap
     with kb.db.read() as conn:
-        rows = conn.execute(
-            "SELECT json_extract(metadata, '$.session_id'), json_extract(metadata, '$.at'), created_at, id "
-            "FROM documents WHERE user_id = ? AND collection = ? AND ("
-            + " OR ".join(["(source >= ? AND source < ?)"] * len(wanted)) + ")",
-            (user_id, collection, *ranges)).fetchall()
+        for session_id in wanted:  # one indexed range of sources per session (few: a recall's turns)
+            prefix = source_of(session_id, "")  # ends with "/", and "0" is the character after it
+            for row in conn.execute(
+                    "SELECT json_extract(metadata, '$.session_id'), json_extract(metadata, '$.at'), "
+                    "created_at, id FROM documents WHERE user_id = ? AND collection = ? AND source >= ? "
+                    "AND source < ?", (user_id, collection, prefix, prefix[:-1] + "0")):
+                rows[row[3]] = tuple(row)
     found: dict[str, list[str]] = {session_id: [] for session_id in wanted}
-    for session_id, *_, doc_id in sorted(rows, key=lambda row: (str(row[1]), row[2], row[3])):
+    for session_id, *_, doc_id in sorted(rows.values(), key=lambda row: (str(row[1]), row[2], row[3])):
         if session_id in found:
             found[session_id].append(doc_id)
     return found
