@@ -144,9 +144,9 @@ def year_of(question: Question, sentence: str, span: AnswerSpan) -> int:
     if not before:
         return 0
     last = before[-1]
-    if _RANGE_BEFORE.search(sentence[max(0, last.start() - 8):last.start()]):
-        return -1 if not all(y in question.numbers for y in _YEAR.findall(sentence[max(0, last.start() - 8):
-                                                                                     last.end()])) else 1
+    start = max(0, last.start() - 8)
+    if _RANGE_BEFORE.search(sentence[start:last.start()]):  # a span of years: asked only if both ends are
+        return 1 if all(y in question.numbers for y in _YEAR.findall(sentence[start:last.end()])) else -1
     return 1 if last.group(1) in question.numbers else -1
 
 _BASE_BEFORE = re.compile(r"(?:比|较|同|than |from |over |since )$", re.IGNORECASE)
