@@ -61,8 +61,9 @@ def create_knowledge_base(settings: Settings, embedder: Embedder, driver: Any = 
     if graph_settings.native_indexes:
         from graph.neo4j_chunks import Neo4jChunkIndexes
 
-        native = Neo4jChunkIndexes(graph, embedder.dim, lambda user, ids: kb.documents.chunks_by_rowid(
-            user, ids))
+        native = Neo4jChunkIndexes(graph, embedder.dim,
+                                   lambda user, ids: kb.documents.chunks_by_rowid(user, ids),
+                                   texts_by_rowid=lambda ids: kb.documents.texts_by_rowid(ids))
         vector_index, keywords = native.vector_index, native.keyword_index()
     kb = KnowledgeBase(settings.data_dir / "knowledge", embedder,
                        hnsw_threshold=settings.knowledge.hnsw_threshold, graph=graph,
