@@ -241,7 +241,8 @@ def evaluate(kbs: dict[str, Any], questions: list[dict[str, Any]],
 
     retrievers = {backend: HybridRetriever(kb, seed_chunks=args.seeds, damping=args.damping,
                                            walk=args.walk, candidates=args.candidates,
-                                           weights=parse_weights(args.weights))
+                                           weights=parse_weights(args.weights),
+                                           seed_agreement=args.seed_agreement)
                   for backend, kb in kbs.items()}
     backends = list(kbs)
     scores = {b: {v: {2: [], 5: []} for v in VARIANTS} for b in backends}
@@ -285,6 +286,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--damping", type=float, default=0.5, help="graph walk: PageRank damping")
     parser.add_argument("--walk", default="topics", help="graph walk through: topics | all entities")
     parser.add_argument("--candidates", type=int, default=50, help="chunks each signal ranks before fusion")
+    parser.add_argument("--seed-agreement", type=int, default=5,
+                        help="graph walk: seed only with top chunks two signals both rank in their top N")
     parser.add_argument("--weights", default="", help="RRF weight per signal, e.g. dense=1,bm25=0.5,graph=1")
     parser.add_argument("--store", type=Path, default=None,
                         help="reuse (or create) the knowledge base in this folder (a Neo4j "

@@ -12,8 +12,10 @@ document is about links to it, like a hyperlink. Walking through every extracted
 specific it is (inverse log of how many chunks mention it); entities mentioned in more
 than ``max_fanout`` chunks are too generic to walk through. The three rankings are fused
 with reciprocal rank fusion (``weights`` scales a signal's share; equal by default: on
-HotpotQA dev no weighting or confidence gate of the walk was clearly better); every result
-keeps its per-signal ranks and its provenance.
+HotpotQA dev no weighting was clearly better); every result keeps its per-signal ranks and its
+provenance. A top chunk seeds the walk only when dense and BM25 agree on it (both rank it in
+their top ``seed_agreement``): a seed one signal alone puts first is too weak a start for a
+second hop (HotpotQA dev recall@2/@5 .640/.880 -> .650/.880, test .620/.880 -> .630/.890).
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ class HybridRetriever:
     def __init__(self, kb: KnowledgeBase, *, signals: Sequence[Signal] = SIGNALS,
                  candidates: int = 50, rrf_k: int = 60, seed_chunks: int = 3,
                  damping: float = 0.5, max_fanout: int = 200, walk: Walk = "topics",
-                 weights: Mapping[str, float] | None = None) -> None:
+                 weights: Mapping[str, float] | None = None, seed_agreement: int = 5) -> None:
         if walk not in ("topics", "all"):
             raise InputError(f"walk must be 'topics' or 'all', not {walk!r}.")
         weights = dict(weights or {})
@@ -116,6 +118,8 @@ class HybridRetriever:
         self.seed_chunks = seed_chunks
         self.damping = damping
         self.max_fanout = max_fanout
+        # a fused top chunk seeds the walk only if two signals both rank it in their top N (0: any)
+        self.seed_agreement = seed_agreement
 
     def retrieve(self, query: str, *, user_id: str, k: int = 5, collection: str | None = None,
                  signals: Sequence[Signal] | None = None,
@@ -151,7 +155,8 @@ class HybridRetriever:
             try:
                 if skip is None:
                     query_entities = self.kb.graph.find_mentions(user_id, query)
-                    seeds = self._fuse(rankings, list(rankings))[: self.seed_chunks]
+                    fused_top = self._fuse(rankings, list(rankings))[: self.seed_chunks]
+                    seeds = self._confident(rankings, fused_top)
                     rankings["graph"] = timed("graph", lambda: self._in_collection(
                         user_id, self._graph(user_id, seeds, query_entities), collection))
             except BackendUnavailableError as exc:
@@ -162,6 +167,15 @@ class HybridRetriever:
         items = self._items(user_id, fused, rankings, k, collection)
         timings["total"] = (time.perf_counter() - started) * 1000
         return RetrievalResult(query, items, tuple(query_entities.values()), timings, skipped)
+
+    def _confident(self, rankings: dict[str, Ranking], seeds: Ranking) -> Ranking:
+        """The seeds the signals agree on (each in the top ``seed_agreement`` of two of them); all
+        of them when the gate is off or only one signal ranked."""
+        if not self.seed_agreement or len(rankings) < 2:
+            return seeds
+        tops = [{chunk_id for chunk_id, _ in ranking[: self.seed_agreement]}
+                for ranking in rankings.values()]
+        return [seed for seed in seeds if sum(seed[0] in top for top in tops) >= 2]
 
     def _fuse(self, rankings: dict[str, Ranking], names: Sequence[str]) -> Ranking:
         return reciprocal_rank_fusion([rankings[n] for n in names], k=self.rrf_k,

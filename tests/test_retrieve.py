@@ -225,6 +225,18 @@ def test_multi_hop_answer_is_found_only_through_the_bridge_entity(retriever):
     assert answer not in ids(retriever.retrieve(QUESTION, user_id=USER, k=k, signals=["dense", "bm25"]))
 
 
+def test_the_walk_is_seeded_only_by_chunks_the_signals_agree_on(kb):
+    gated = HybridRetriever(kb, seed_agreement=2)
+    rankings = {"dense": [("a", 0.9), ("b", 0.8), ("c", 0.7)], "bm25": [("b", 9.0), ("d", 8.0), ("a", 7.0)]}
+    seeds = [("a", 0.1), ("b", 0.09), ("d", 0.08)]
+    assert gated._confident(rankings, seeds) == [("b", 0.09)]  # a is third for BM25, d only BM25's
+    assert HybridRetriever(kb, seed_agreement=0)._confident(rankings, seeds) == seeds  # the gate off
+    assert gated._confident({"bm25": rankings["bm25"]}, seeds) == seeds  # one signal: nothing to agree
+    # the bridge question's seed (Ada Lovelace's chunk) is one both signals rank first: the walk still runs
+    hybrid = gated.retrieve(QUESTION, user_id=USER, k=4)
+    assert CHUNK["Charles Babbage"] in ids(hybrid)
+
+
 def test_collection_filter(retriever):
     result = retriever.retrieve("city festival mentor Babbage", user_id=USER, k=10, collection="places")
     assert ids(result) and all(item.chunk.collection == "places" for item in result.items)
