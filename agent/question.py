@@ -118,6 +118,7 @@ class Question:
     names: tuple[str, ...]  # named things the question is about
     numbers: tuple[str, ...] = ()  # numbers written in the question (a year, an edition): the answer's too
     now: bool = False  # asks for the value as it is now
+    label: str = ""  # the kind of label asked for, when the answer is one ("哪个组" -> 组: "E组")
 
     @property
     def key(self) -> str:
@@ -166,7 +167,7 @@ def answer_type(text: str) -> AnswerType:
         for pattern, kind in _EN_TYPES:
             if re.search(pattern, lowered):
                 return kind
-    return "thing"
+    return "name" if _label(text) else "thing"  # "which gate": a label such as "Gate 12"
 
 
 def analyse(text: str) -> Question:
@@ -178,7 +179,7 @@ def analyse(text: str) -> Question:
         light = tuple(w for w in focus if w in _LIGHT_VERBS or len(w) == 1)
         return Question(text, "zh", answer_type(text), tuple(w for w in focus if w not in light), light,
                         tuple(n for n in names if not _NUMBER.fullmatch(n)), _numbers(text),
-                        bool(_NOW.search(text)))
+                        bool(_NOW.search(text)), _label(text))
     names = [n for n in en_entities(text) if n.lower() not in _EN_ASKING]
     name_words = {stem(w.strip("-'’")) for name in names for w in re.findall(r"[\w'’-]+", name)}
     name_words |= _class_nouns(text)
@@ -196,7 +197,7 @@ def analyse(text: str) -> Question:
         (light if token in _LIGHT_VERBS else focus).append(token)
     return Question(text, "en", answer_type(text), tuple(focus), tuple(light),
                     tuple(n for n in names if not _NUMBER.fullmatch(n)), _numbers(text),
-                    bool(_NOW.search(text)))
+                    bool(_NOW.search(text)), _label(text))
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -218,6 +219,18 @@ def _class_nouns(text: str) -> set[str]:
     found |= {stem(m.group(1)) for m in _RELATIVE_CLASS.finditer(text)
               if m.group(1).lower() not in _EN_ASKING}
     return found
+
+
+# nouns whose instances are told apart by a letter or a number ("E组", "3号", "Gate 12"), not a name
+_ZH_LABEL = re.compile(r"哪(?:个|一个|一)?(组|号|站台|层|班|届|期|排|栋|单元)")
+_EN_LABEL = re.compile(r"\b(?:which|what)\s+(group|gate|platform|floor|level|zone|terminal|ward|block|seat|"
+                       r"row|track|bay)\b", re.IGNORECASE)
+
+
+def _label(text: str) -> str:
+    """The label noun a question asks for: 哪个组 -> 组 ("E组"), which gate -> gate ("Gate 12")."""
+    found = _ZH_LABEL.search(text) or _EN_LABEL.search(text)
+    return found.group(1).lower() if found else ""
 
 
 def _numbers(text: str) -> tuple[str, ...]:

@@ -49,7 +49,7 @@ from agent.span_choice import (
     same_value,
     spans_by_sentence,
 )
-from agent.spans import AnswerSpan
+from agent.spans import AnswerSpan, labelled
 from agent.word_meaning import WordMeaning
 from graph.embedding import Embedder
 from memory.parts import Passage
@@ -115,7 +115,7 @@ class Reader:
         the user's knowledge) lets a second hop find the passage a linking sentence points to."""
         evidence = tuple(evidence)
         question = fit_to(analyse(question_text), "\n".join(f"{p.source}\n{p.text}" for p in evidence))
-        if not question.terms or not evidence:
+        if not (question.terms or question.label) or not evidence:
             return None  # "hello", "what is it?": nothing to look for
         best = self._best(question, evidence)
         if best is not None:
@@ -227,8 +227,9 @@ class Reader:
             scope = scopes[index]
             if not numbered[index] and not numbers_present(question, f"{sentence}\n{scope}"):
                 continue
-            raw = not_the_kind_asked(question, same_unit(question, outside_question(
-                spans_by_sentence(sentence, question.answer_type), question.text)))
+            typed = labelled(sentence, question.label) if question.label \
+                else spans_by_sentence(sentence, question.answer_type)
+            raw = not_the_kind_asked(question, same_unit(question, outside_question(typed, question.text)))
             if pair and both_halves_have(raw, sentence):
                 continue  # each sentence answers for itself (or not); the pair adds nothing
             found = address_heads(question, sentence, fits_the_question(

@@ -128,6 +128,18 @@ def spans(sentence: str, kind: AnswerType) -> list[AnswerSpan]:
     return _distinct(found)
 
 
+def labelled(sentence: str, label: str) -> list[AnswerSpan]:
+    """Labels of the kind ``label`` names: "E组", "第3组" for 组; "Gate 12", "Platform B" for gate."""
+    if not label:
+        return []
+    if has_cjk(label):
+        pattern = rf"(?:第)?[A-Za-z0-9{_ZH_NUM}甲乙丙丁]{{1,4}}{re.escape(label)}"
+    else:
+        pattern = rf"\b{re.escape(label)}\s+(?:[A-Z]\b|\d{{1,4}}[A-Z]?\b)"
+    flags = 0 if has_cjk(label) else re.IGNORECASE
+    return [AnswerSpan(m.group(), m.start(), m.end()) for m in re.finditer(pattern, sentence, flags)]
+
+
 def _matches(sentence: str, patterns: tuple[re.Pattern[str], ...]) -> list[AnswerSpan]:
     found = [AnswerSpan(m.group().strip(), m.start(), m.end())
              for p in patterns for m in p.finditer(sentence)]

@@ -148,3 +148,16 @@ def test_the_length_a_question_gives_is_not_the_answer(minilm):
 def test_spans_that_cannot_answer_the_question_are_left_out(question, sentence, kept):
     asked = analyse(question)
     assert [s.text for s in fits_the_question(asked, sentence, spans(sentence, asked.answer_type))] == kept
+
+
+def test_a_label_the_question_asks_for_is_read_as_written():
+    assert analyse("卡塔尔世界杯德国队在哪个组").label == "组"
+    assert analyse("Which gate does the flight to Oslo leave from?").answer_type == "name"
+    assert analyse("应该在哪一站下车？").label == ""  # a station has a name, not a label
+    reading = read("卡塔尔世界杯德国队在哪个组",
+                   "卡塔尔世界杯抽签结束后，德国队、西班牙队、日本队和哥斯达黎加队所处的E组被称为“死亡之组”。")
+    assert reading is not None and reading.short == "E组"
+    reading = read("Which gate does the flight to Oslo leave from?",
+                   "Travel plan. The flight to Oslo leaves from Gate 12 at 9:40; the Bergen flight leaves "
+                   "from Gate 3.")
+    assert reading is not None and reading.short == "Gate 12"
