@@ -278,17 +278,11 @@ def _transliterated(sentence: str) -> list[AnswerSpan]:
     before the first dot, then after each dot a word and the name-like words that follow it."""
     if not any(d in sentence for d in _NAME_DOT):
         return []
-    words, cursor = [], 0
-    for word, flag in zh_words(sentence):
-        start = sentence.find(word, cursor)
-        if start < 0:
-            continue
-        cursor = start + len(word)
-        words.append((word, flag, start, cursor))
+    words = _placed_words(sentence)
     found = []
     i = 0
     while i < len(words):
-        word, _, start, _ = words[i]
+        word = words[i][0]
         if (word not in _NAME_DOT or i == 0 or i + 1 >= len(words)
                 or not re.fullmatch(r"[\u4e00-\u9fff]{2,}", words[i - 1][0])):
             i += 1
@@ -341,12 +335,8 @@ def _quoted(sentence: str) -> list[AnswerSpan]:
 def _zh_places(sentence: str) -> list[AnswerSpan]:
     """Place names jieba tags, and nouns ending like a place (市, 镇, 站, 大厦 ...), with the noun
     before them ("滨湖" + "大厦")."""
-    found, cursor, previous = [], 0, None
-    for word, flag in zh_words(sentence):
-        start = sentence.find(word, cursor)
-        if start < 0:
-            continue
-        cursor = start + len(word)
+    found, previous = [], None
+    for word, flag, start, cursor in _placed_words(sentence):
         if (flag in _ZH_PLACE_FLAGS and len(word) >= 2) or (_ZH_PLACE_END.search(word) and len(word) >= 2):
             found.append(AnswerSpan(word, start, cursor))
         if (_ZH_PLACE_END.search(word) and previous is not None and previous[1].startswith("n")
@@ -362,12 +352,17 @@ def _zh_people(sentence: str) -> list[AnswerSpan]:
 
 
 def _zh_words_with(sentence: str, flags: tuple[str, ...], *, min_len: int) -> list[AnswerSpan]:
-    found, cursor = [], 0
+    return [AnswerSpan(word, start, end) for word, flag, start, end in _placed_words(sentence)
+            if flag in flags and len(word.strip()) >= min_len]
+
+
+def _placed_words(sentence: str) -> list[tuple[str, str, int, int]]:
+    """jieba's words of ``sentence`` with their tags and where each starts and ends in it."""
+    placed, cursor = [], 0
     for word, flag in zh_words(sentence):
         start = sentence.find(word, cursor)
         if start < 0:
             continue
         cursor = start + len(word)
-        if flag in flags and len(word.strip()) >= min_len:
-            found.append(AnswerSpan(word, start, cursor))
-    return found
+        placed.append((word, flag, start, cursor))
+    return placed
