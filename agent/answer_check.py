@@ -51,11 +51,11 @@ def focused_answer(answer: str, question_text: str, passages: Sequence[str],
         if pair and both_halves_have(tuple(spans_by_sentence(sentence, question.answer_type)), sentence):
             continue  # as in the reader: a pair only joins a value to a focus its own sentence lacks
         passage = passages[index]
-        focus = focus_match(question, Text.of(sentence), Text.of(passage), Text.of(headings_of(passage)),
-                            typed=True)
+        said, context, headings = Text.of(sentence), Text.of(passage), Text.of(headings_of(passage))
+        focus = focus_match(question, said, context, headings, typed=True)
         if focus.absent > ABSENT_MAX and meaning is not None:  # as the reader: a word said otherwise
-            focus = focus_match(question, Text.of(sentence), Text.of(passage), Text.of(headings_of(passage)),
-                                typed=True, near=meaning.covered(question, passage))
+            focus = focus_match(question, said, context, headings, typed=True,
+                                near=meaning.covered(question, passage))
         if embedder is not None and question.language == "en":
             vectors = embedder.embed([question.text, sentence])
             focus = lifted(focus, float(np.asarray(vectors[1]) @ np.asarray(vectors[0])))

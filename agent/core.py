@@ -214,6 +214,7 @@ class Agent:
         from agent.reader import Reader
         from agent.sessions import Sessions
         from agent.verification import Verifier
+        from agent.word_meaning import WordMeaning
 
         self.open()
         llm = self.llm
@@ -222,9 +223,11 @@ class Agent:
         reserve = min(self.settings.llm.max_tokens, llm.capabilities.max_context // 4)
         sessions = Sessions(MemoryModelPort(llm), budget=llm.capabilities.max_context - reserve)
         judge = llm if self.settings.agent.self_check else None
-        return TurnRunner(llm=llm, settings=self.settings, verifier=Verifier(self._kb.embedder, judge=judge),
+        meaning = WordMeaning(self._kb.embedder)  # one cache of word vectors for the reader and the check
+        return TurnRunner(llm=llm, settings=self.settings,
+                          verifier=Verifier(self._kb.embedder, judge=judge, meaning=meaning),
                           sessions=sessions, gather=self._gather, memory=self.memory,
-                          reader=Reader(self._kb.embedder))
+                          reader=Reader(self._kb.embedder, meaning))
 
     def _gather(self, message: str, user_id: str, session_turns: Sequence[str] = ()) -> Gathered:
         """Documents, then remembered facts and turns (not those already in the session's

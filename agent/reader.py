@@ -104,9 +104,9 @@ class _Candidate:
 class Reader:
     """Answers from evidence passages. Give it the agent's embedder (English paraphrases)."""
 
-    def __init__(self, embedder: Embedder | None = None) -> None:
+    def __init__(self, embedder: Embedder | None = None, meaning: WordMeaning | None = None) -> None:
         self.embedder = embedder
-        self.meaning = WordMeaning(embedder)
+        self.meaning = meaning or WordMeaning(embedder)
         self._vectors: dict[str, np.ndarray] = {}
 
     def read(self, question_text: str, evidence: Sequence[Passage],
@@ -148,25 +148,11 @@ class Reader:
         best = max(answering, key=lambda c: (c.score, -c.passage))
         if self._undecided(question, best):
             return None
-        answer = self._short_answer(question, best)
-        close = [c for c in answering if c.score >= best.score - TIE]
-        rivals = [c for c in close if c.sentence not in best.sentence and best.sentence not in c.sentence
-                  and not same_value(self._short_answer(question, c), answer)]
-        return best if not rivals or self._outvoted(question, answer, close, rivals) else None
-
-    def _outvoted(self, question: Question, answer: str, close: list[_Candidate],
-                  rivals: list[_Candidate]) -> bool:
-        """As good sentences disagree, but more passages give the best one's answer than give any other
-        (three reports name the winner, one a runner-up): the answer stands."""
-        if not answer:
-            return False
-        agreeing = {c.passage for c in close if same_value(self._short_answer(question, c), answer)}
-        others: dict[str, set[int]] = {}
-        for c in rivals:
-            value = self._short_answer(question, c)
-            key = next((k for k in others if same_value(k, value)), value)
-            others.setdefault(key, set()).add(c.passage)
-        return len(agreeing) >= 2 and all(len(agreeing) > len(p) for p in others.values())
+        close = [(c, self._short_answer(question, c)) for c in answering if c.score >= best.score - TIE]
+        answer = next(short for c, short in close if c is best)
+        rivals = [(c, short) for c, short in close if c.sentence not in best.sentence
+                  and best.sentence not in c.sentence and not same_value(short, answer)]
+        return best if not rivals or _outvoted(answer, close, rivals) else None
 
     def _read_across(self, question: Question, evidence: tuple[Passage, ...],
                      retrieve: Callable[[str], Sequence[Passage]] | None) -> Reading | None:
@@ -236,14 +222,14 @@ class Reader:
                 question, sentence, in_focus_clauses(question, sentence, raw)))
             if not numbered[index]:
                 found = tuple(s for s in found if half_has_numbers(question, sentence, s))
-            lexical = focus_match(question, Text.of(sentence), contexts[index], headings[index],
-                                  typed=bool(found))
+            said = Text.of(sentence)
+            lexical = focus_match(question, said, contexts[index], headings[index], typed=bool(found))
             if found and lexical.absent > ABSENT_MAX:  # a focus word the passage may say in other words
                 if index not in near:
                     passage = evidence[index]
                     near[index] = self.meaning.covered(question, f"{passage.source}\n{passage.text}")
-                lexical = focus_match(question, Text.of(sentence), contexts[index], headings[index],
-                                      typed=True, near=near[index])
+                lexical = focus_match(question, said, contexts[index], headings[index], typed=True,
+                                      near=near[index])
             own = names_support(question, sentence)
             out.append(_Candidate(index, sentence, lifted(lexical, similarity), lexical.support,
                                   max(own, mentioned[index]), own, similarity, found, pair,
@@ -322,6 +308,20 @@ class Reader:
         would leave the user to guess (a number, a date or a place in the quote is still read)."""
         return (question.answer_type in ("person", "name") and len(best.found) > 1
                 and best_span(question, best.sentence, best.found) is None)
+
+
+def _outvoted(answer: str, close: list[tuple[_Candidate, str]], rivals: list[tuple[_Candidate, str]]) -> bool:
+    """As good sentences disagree, but more passages give the best one's answer than give any other
+    (three reports name the winner, one a runner-up): the answer stands. Each candidate comes with
+    its short answer."""
+    if not answer:
+        return False
+    agreeing = {c.passage for c, short in close if same_value(short, answer)}
+    others: dict[str, set[int]] = {}
+    for c, short in rivals:
+        key = next((k for k in others if same_value(k, short)), short)
+        others.setdefault(key, set()).add(c.passage)
+    return len(agreeing) >= 2 and all(len(agreeing) > len(p) for p in others.values())
 
 
 def quote(language: str, passage: Passage, sentence: str, number: int) -> str:

@@ -113,12 +113,13 @@ class Verifier:
     """Checks answers against evidence. Give it the embedder the agent already uses."""
 
     def __init__(self, embedder: Embedder | None = None, *, threshold: float = DEFAULT_THRESHOLD,
-                 judge=None, weights: ScoreWeights = DEFAULT_WEIGHTS) -> None:
+                 judge=None, weights: ScoreWeights = DEFAULT_WEIGHTS,
+                 meaning: WordMeaning | None = None) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ConfigError(f"The verifier threshold must be between 0 and 1, got {threshold}; "
                               "0.5 is the calibrated default.")
         self.embedder = embedder
-        self.meaning = WordMeaning(embedder)
+        self.meaning = meaning or WordMeaning(embedder)  # share the reader's: one cache of word vectors
         self.threshold = threshold
         self.judge = judge
         self.weights = weights

@@ -41,16 +41,22 @@ class WordMeaning:
         words = sorted({w.lower() for w in re.findall(r"[A-Za-z]{3,}", passage)} - EN_STOPWORDS)
         if not asked or not words:
             return frozenset()
-        self._embed([*asked.values(), *words])
-        passage_vectors = np.stack([self._vectors[w] for w in words])
+        vectors = self._embed([*asked.values(), *words])
+        passage_vectors = np.stack([vectors[w] for w in words])
         return frozenset(t for t, word in asked.items()
-                         if float(np.max(passage_vectors @ self._vectors[word])) >= NEAR)
+                         if float(np.max(passage_vectors @ vectors[word])) >= NEAR)
 
-    def _embed(self, words: list[str]) -> None:
-        new = [w for w in dict.fromkeys(words) if w not in self._vectors]
-        if not new:
-            return
-        if len(self._vectors) + len(new) > _CACHE_LIMIT:
-            self._vectors.clear()
-        assert self.embedder is not None
-        self._vectors.update(zip(new, np.asarray(self.embedder.embed(new)), strict=True))
+    def _embed(self, words: list[str]) -> dict[str, np.ndarray]:
+        """The vectors of ``words``, from the cache or embedded now (the cache is shared by the
+        reader and the check, so the lookup never relies on it keeping what it held)."""
+        wanted = list(dict.fromkeys(words))
+        found = {w: self._vectors[w] for w in wanted if w in self._vectors}
+        new = [w for w in wanted if w not in found]
+        if new:
+            assert self.embedder is not None
+            embedded = dict(zip(new, np.asarray(self.embedder.embed(new)), strict=True))
+            if len(self._vectors) + len(new) > _CACHE_LIMIT:
+                self._vectors.clear()
+            self._vectors.update(embedded)
+            found.update(embedded)
+        return found
