@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -197,7 +198,7 @@ class SQLiteDatabase:
                     "exists and is writable (set CONGMING_DATA_DIR to move it)."
                 ) from exc
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode = WAL")
+            self._enter_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             self._conn = conn
@@ -206,6 +207,20 @@ class SQLiteDatabase:
             except BaseException:
                 self.close()
                 raise
+
+    def _enter_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch to WAL. SQLite answers this pragma "locked" without waiting on the busy
+        timeout while another connection is creating the same file, so wait here."""
+        deadline = time.monotonic() + self.busy_timeout_s
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    conn.close()
+                    raise
+                time.sleep(0.01)
 
     def close(self) -> None:
         with self._lock:
