@@ -17,6 +17,9 @@ MAX_CHARS = 20_000  # only this much of the text is examined
 _MAX_SPLIT_CHARS = 6_000  # and this much split into sentences
 _MAX_TOKENS = 4_000
 _WORD_NGRAM, _CHAR_NGRAM, _NGRAM_REPEATS = 4, 6, 3
+# Quoted evidence may list items with a short phrase in common ("22人龙舟8支队伍、12人龙舟8支队伍"):
+# there only longer runs make a loop.
+_QUOTED_WORD_NGRAM, _QUOTED_CHAR_NGRAM = 8, 12
 _VARIETY_WINDOW, _VARIETY_MIN_TOKENS, _MIN_VARIETY = 300, 60, 0.25
 _ECHO_WORDS, _ECHO_CHARS = 12, 16  # a verbatim run of the prompt this long is an echo
 
@@ -41,19 +44,21 @@ _BUT = re.compile(r"^\s*[,，:：;；-]?\s*(?:but|however|though|the answer is|�
 _ABSENCE = re.compile(r"\b(?:not|no|nothing|none|never|cannot|unable)\b|n['’]t\b|[不没无未]", re.IGNORECASE)
 
 
-def degenerate(text: str, *, question: str = "", prompt: str = "") -> str | None:
+def degenerate(text: str, *, question: str = "", prompt: str = "", quoted: bool = False) -> str | None:
     """Why ``text`` (written by an LLM) must not be used, or None when it may be.
 
     ``question`` is the user's message; ``prompt`` is the instruction text the model was
     given (system prompt, answer format, worked example). Evidence lines in ``prompt``
-    (those starting with ``[n]``) are ignored: quoting the evidence is allowed.
+    (those starting with ``[n]``) are ignored: quoting the evidence is allowed. ``quoted``:
+    the text is a short answer and an evidence sentence quoted word for word (the reader's).
     """
     head = text[:MAX_CHARS]
     clean = strip_citations(head)
     if not re.search(r"[^\W_]", clean):
         return "empty"
     sentences = split_sentences(clean[:_MAX_SPLIT_CHARS])
-    return (_repeated_sentence([span.text for span in sentences]) or _repeated_ngram(clean)
+    sizes = (_QUOTED_WORD_NGRAM, _QUOTED_CHAR_NGRAM) if quoted else (_WORD_NGRAM, _CHAR_NGRAM)
+    return (_repeated_sentence([span.text for span in sentences]) or _repeated_ngram(clean, *sizes)
             or _low_variety(clean) or _echoes_question(clean, question)
             or _echoes_prompt(clean, prompt, question) or _refusal_with_text(clean, sentences))
 
@@ -105,14 +110,14 @@ def _loops(grams: Iterable[tuple[str, ...]]) -> bool:
     return False
 
 
-def _repeated_ngram(clean: str) -> str | None:
+def _repeated_ngram(clean: str, word_ngram: int, char_ngram: int) -> str | None:
     words = tokens(clean, lower=False)
     latin = [word for word in words if not _CJK_CHAR.match(word)]
-    if _loops(_ngrams(latin, _WORD_NGRAM)):
+    if _loops(_ngrams(latin, word_ngram)):
         return "repeated n-gram"
     if language_of(clean) == "zh":  # CJK runs (dates like 3月31日 may recur)
-        cjk_rich = (gram for gram in _ngrams(words, _CHAR_NGRAM)
-                    if sum(1 for char in gram if _CJK_CHAR.match(char)) >= 5)
+        cjk_rich = (gram for gram in _ngrams(words, char_ngram)
+                    if sum(1 for char in gram if _CJK_CHAR.match(char)) >= char_ngram - 1)
         if _loops(cjk_rich):
             return "repeated n-gram"
     return None

@@ -137,6 +137,10 @@ def focus_match(question: Question, sentence: Text, context: Text, headings: Tex
     return FocusMatch(support / total, carried, absent / total, key)
 
 
+# how a text may name what the question names: Chinese news say 我国 for 中国
+_SAID_AS = {"中国": ("我国",)}
+
+
 def names_support(question: Question, context: str) -> float:
     """Share of the question's names mentioned in ``context``; a name counts in part by its words
     or characters ("Kestrel Loom" in "Kestrel Loom Analytics", 云岫公司 in 云岫智能家居有限公司)."""
@@ -146,7 +150,7 @@ def names_support(question: Question, context: str) -> float:
     credits = []
     for name in question.names:
         folded = name.lower()
-        if folded in lowered:
+        if folded in lowered or any(alias in lowered for alias in _SAID_AS.get(folded, ())):
             credits.append(1.0)
             continue
         parts = re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]", folded)

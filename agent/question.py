@@ -69,6 +69,8 @@ _ZH_TYPES: tuple[tuple[str, AnswerType], ...] = (
     (r"(?:吗|(?<!什)么)\s*[？?]?\s*$|是否|是不是|有没有|能不能|可不可以", "yesno"),
 )
 
+# a part of the year the question asks about (一季度, 上半年): the answer must be that period's
+_ZH_PERIOD = re.compile(r"季度|半年")
 # Words that only say what is asked (never focus words).
 _EN_ASKING = frozenset(
     [
@@ -89,7 +91,7 @@ _ZH_ASKING = frozenset(
         "哪款", "哪趟", "哪种", "哪一站", "多少", "几", "几个", "多少钱", "价格", "多久", "多长",
         "多远", "是否", "是不是", "有没有", "叫", "叫什么", "名字", "请问", "一下", "告诉", "知道",
         "具体", "现在", "目前", "吗", "呢", "一共", "总共", "大概", "应该", "哪座", "多大", "几点",
-        "几分", "钱", "多少钱", "几天", "多久"
+        "几分", "钱", "多少钱", "几天", "多久", "数量", "数目", "总数"
     ])
 # Generic verbs that a sentence of the expected kind answers without repeating them
 # ("How much water does the tank hold?" -> "a 4.2-litre water tank").
@@ -119,6 +121,11 @@ class Question:
     numbers: tuple[str, ...] = ()  # numbers written in the question (a year, an edition): the answer's too
     now: bool = False  # asks for the value as it is now
     label: str = ""  # the kind of label asked for, when the answer is one ("哪个组" -> 组: "E组")
+
+    @property
+    def periods(self) -> tuple[str, ...]:
+        """The parts of a year the question names (一季度, 上半年): an answering sentence names them too."""
+        return tuple(t for t in self.focus if _ZH_PERIOD.search(t))
 
     @property
     def key(self) -> str:
@@ -227,6 +234,11 @@ _EN_LABEL = re.compile(r"\b(?:which|what)\s+(group|gate|platform|floor|level|zon
                        r"row|track|bay)\b", re.IGNORECASE)
 
 
+# what the question ends by asking about is a role, not a name
+# ("冬奥会吉祥物叫什么": jieba tags 吉祥物 as a name)
+_ASKED_ROLE = r"(?:是|叫|为)(?:什么|谁|哪里|哪儿)(?:名字)?[呢啊]?\s*[？?]?\s*$"
+
+
 def _label(text: str) -> str:
     """The label noun a question asks for: 哪个组 -> 组 ("E组"), which gate -> gate ("Gate 12")."""
     found = _ZH_LABEL.search(text) or _EN_LABEL.search(text)
@@ -251,7 +263,8 @@ def _zh_topic(text: str) -> str:
 
 def _zh_names(text: str) -> list[str]:
     names = [n for n in zh_entities(text) if n not in _ZH_ASKING
-             and not re.search(rf"(?:哪个|哪一个|哪座|哪家|哪|什么){re.escape(n)}", text)]
+             and not re.search(rf"(?:哪个|哪一个|哪座|哪家|哪|什么){re.escape(n)}", text)
+             and not re.search(rf"{re.escape(n)}{_ASKED_ROLE}", text)]
     topic = _zh_topic(text)
     if topic:
         names = [topic, *(n for n in names if n not in topic)]
@@ -267,7 +280,8 @@ def _zh_focus(text: str, names: list[str]) -> list[str]:
         word = word.strip()
         if (not word or word in _ZH_ASKING or word in kinds or any(word in name for name in names)
                 or not has_cjk(word)
-                or flag in ("m", "mq", "q", "r", "u", "uj", "ul", "y", "p", "c", "d", "x")):
+                or (flag in ("m", "mq", "q", "r", "u", "uj", "ul", "y", "p", "c", "d", "x")
+                    and not _ZH_PERIOD.search(word))):
             continue
         if word in focus or re.fullmatch(r"[的了吗呢啊是在有和与及就都也还又要会能]", word):
             continue

@@ -43,13 +43,15 @@ from agent.span_choice import (
     fits_the_question,
     half_has_numbers,
     in_focus_clauses,
+    next_to_key,
     not_the_kind_asked,
     outside_question,
+    precision,
     same_unit,
     same_value,
     spans_by_sentence,
 )
-from agent.spans import AnswerSpan, labelled
+from agent.spans import AnswerSpan, labelled, quoted_after
 from agent.word_meaning import WordMeaning
 from graph.embedding import Embedder
 from memory.parts import Passage
@@ -59,6 +61,8 @@ TIE = 0.02  # sentences this close in score that give different answers: neither
 _NEGATION = re.compile(r"\b(?:not|never|no|none|cannot|can't|doesn't|don't|isn't|wasn't)\b|[不没未无非]")
 _FORMER = re.compile(r"\b(?:until|former|formerly|previously|used to|originally|was|were|had been)\b|"
                      r"原来|原定|以前|曾经|之前|过去", re.IGNORECASE)
+# A sentence that asks ("很多用户想知道用了什么处理器", "Where was it founded?") answers nothing.
+_ASKS = re.compile(r"[?？]|什么|哪(?:个|些|里|儿|一|家|位|种)|为何|为什么|怎么|是否")
 _CURRENT = re.compile(r"\b(?:current|currently|now|today|present|new|latest|moved to)\b|"
                       r"现在|目前|如今|现任|改为|推迟到|改到|最新|搬到", re.IGNORECASE)
 
@@ -141,18 +145,23 @@ class Reader:
               skip: str = "") -> _Candidate | None:
         """The best answering sentence; None also when another, as good, gives another answer (which
         of "1号点 … 8.1" and "3号点 … 3.9" is downstream, the sentences do not say)."""
-        answering = [c for c in self._candidates(question, evidence)
-                     if self._answers(question, c) and not (skip and skip in c.sentence)]
+        answering = [c for c in self._candidates(question, evidence) if self._answers(question, c)
+                     and not (skip and skip in c.sentence) and not self._undecided(question, c)]
         if not answering:
             return None
         best = max(answering, key=lambda c: (c.score, -c.passage))
-        if self._undecided(question, best):
-            return None
         close = [(c, self._short_answer(question, c)) for c in answering if c.score >= best.score - TIE]
         answer = next(short for c, short in close if c is best)
         rivals = [(c, short) for c, short in close if c.sentence not in best.sentence
                   and best.sentence not in c.sentence and not same_value(short, answer)]
-        return best if not rivals or _outvoted(answer, close, rivals) else None
+        if rivals and not _outvoted(answer, close, rivals):
+            # "吉祥物“跑跑”" names what is asked; "主席林晓…为吉祥物揭幕" only mentions it
+            named = [(c, short) for c, short in close if short and next_to_key(question, c.sentence, c.found)]
+            if not named or any(not same_value(short, named[0][1]) for _, short in named):
+                return None
+            answer = named[0][1]
+        agreeing = [(c, short) for c, short in close if same_value(short, answer)]
+        return max(agreeing, key=lambda pair: (precision(pair[1]), pair[0].score, -pair[0].passage))[0]
 
     def _read_across(self, question: Question, evidence: tuple[Passage, ...],
                      retrieve: Callable[[str], Sequence[Passage]] | None) -> Reading | None:
@@ -164,8 +173,8 @@ class Reader:
         name, bridge = link
         said = Text.of(bridge.sentence)
         rest = tuple(t for t in question.focus if term_credit(t, said) < PARAPHRASE_CREDIT)
-        if not rest:
-            return None
+        if not rest or (question.key and question.key not in rest):
+            return None  # what is asked is in the first sentence: a second passage cannot be its answer
         hop = replace(question, names=(name,), focus=rest, numbers=())
         if retrieve is not None:
             known = {p.text for p in evidence}
@@ -215,6 +224,8 @@ class Reader:
                 continue
             typed = labelled(sentence, question.label) if question.label \
                 else spans_by_sentence(sentence, question.answer_type)
+            if question.answer_type in ("person", "name"):  # 吉祥物“跑跑”: the name it is given
+                typed = quoted_after(sentence, question.key) or typed
             raw = not_the_kind_asked(question, same_unit(question, outside_question(typed, question.text)))
             if pair and both_halves_have(raw, sentence):
                 continue  # each sentence answers for itself (or not); the pair adds nothing
@@ -264,12 +275,15 @@ class Reader:
             return False
         if question.focus and (focus.in_sentence == 0 or not focus.key):
             return False  # the sentence itself must carry the focus, its key word first of all
+        said = Text.of(candidate.sentence)
+        if question.periods and not all(term_credit(t, said) for t in question.periods):
+            return False  # the year's figure does not answer for its first quarter
         if question.answer_type in ("yesno", "thing"):
             # the sentence itself is the answer: every focus word and every name must be in it, word
             # for word (for "what …?" a sentence that only restates the question is no answer, but
             # one that holds all of it, names included, mostly holds the answer too)
             return (candidate.lexical >= 0.9 and candidate.in_sentence_names >= 1.0
-                    and not candidate.pair and not candidate.heading)
+                    and not candidate.pair and not candidate.heading and not _ASKS.search(candidate.sentence))
         return bool(candidate.found)
 
     def _reading(self, question: Question, best: _Candidate, evidence: tuple[Passage, ...], *,

@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from difflib import SequenceMatcher
 
 from agent.evidence_text import sentence_spans
 from agent.focus import Text, numbers_present, term_credit
+from agent.paraphrase import alternatives
 from agent.question import AnswerType, Question
 from agent.spans import AnswerSpan, spans
 from graph.cjk import has_cjk
@@ -90,11 +92,16 @@ def outside_question(found: list[AnswerSpan], question: str) -> tuple[AnswerSpan
     def new(span: AnswerSpan) -> bool:
         numbers = re.findall(r"\d+(?:\.\d+)?", span.text.replace(",", ""))
         said = _days(span.text)
-        return span.text.lower() not in asked and not (numbers and len(numbers) > 1
-                                                       and set(numbers) & written) \
+        repeats = len(numbers) > 1 and set(numbers) & written and not _dated_in(span, question)
+        return span.text.lower() not in asked and not repeats \
             and not (said and any(abs(d - q) <= 0.1 * q for d in said for q in lengths))
 
     return tuple(s for s in found if new(s))
+
+def _dated_in(span: AnswerSpan, question: str) -> bool:
+    """A Chinese date in the year the question names ("2022年6月3日" for "中超2022赛季开赛时间"): its
+    month and day are the answer."""
+    return has_cjk(question) and bool(re.fullmatch(r"(?:19|20)\d\d年\d{1,2}月(?:\d{1,2}[日号])?", span.text))
 
 def spans_by_sentence(text: str, kind: AnswerType) -> list[AnswerSpan]:
     """Spans of each sentence of ``text`` (a name never runs across two sentences); for a name, no
@@ -154,6 +161,8 @@ _RANGE_BEFORE = re.compile(r"(?:19|20)\d\d年?\s*(?:[~～—–-]|至|到|to|and
 _RATE = re.compile(r"率|比例|百分|占比|份额|比重|增长|增速|增幅|涨|跌|降|升|提高|减少|增加|"
                    r"\bpercent|\bpercentage|\brate\b|\bshare\b|\bproportion|\bgrowth|\brise|\bfall|\bincrease|"
                    r"\bdecrease|\bdrop|\bgrew|\bgrow|\bfell|\bchange|\bdiscount|\boff\b", re.IGNORECASE)
+_RATIO = re.compile(r"(?<!汇)率|比例|百分比|占比|比重|份额|\bpercentage|\bproportion|\b(?<!exchange )rate\b",
+                    re.IGNORECASE)
 _CHANGE = re.compile(r"增长|增加|提高|上升|下降|降低|减少|涨|跌|变化|增幅|降幅|"
                      r"\bchange|\brise|\bfall|\bincrease|\bdecrease|\bdrop|\bgrew|\bgrow|\bfell|"
                      r"\bup\b|\bdown\b", re.IGNORECASE)
@@ -173,6 +182,9 @@ def fits_the_question(question: Question, sentence: str,
             if re.search(r"%|百分|percent", span.text) and not _RATE.search(question.text):
                 continue
         kept.append(span)
+    if question.answer_type == "number" and _RATIO.search(question.text):
+        shares = [s for s in kept if re.search(r"%|百分|percent", s.text)]
+        kept = shares or kept  # a growth rate is the 4.8%, not the 270178亿元 beside it
     if question.answer_type == "person" and question.language == "zh" and _done_to_only(question, sentence):
         return ()
     return tuple(kept)
@@ -180,17 +192,36 @@ def fits_the_question(question: Question, sentence: str,
 def _done_to_only(question: Question, sentence: str) -> bool:
     """"谁枪击了安倍晋三" and the sentence says only "遭枪击的安倍晋三": who did it, it does not say."""
     key = question.key
-    if not key or key not in sentence or re.search(rf"(?:遭|遭到|受到|被|受){re.escape(key)}", question.text):
+    if not key or re.search(rf"(?:遭|遭到|受到|被|受){re.escape(key)}", question.text):
         return False
-    return all(re.search(r"(?:遭|遭到|受到|被|受)$", sentence[max(0, m.start() - 2):m.start()])
-               for m in re.finditer(re.escape(key), sentence))
+    said = [m for word in (key, *alternatives(key)) for m in re.finditer(re.escape(word), sentence)]
+    return bool(said) and all(re.search(r"(?:遭|遭到|受到|被|受)$", sentence[max(0, m.start() - 2):m.start()])
+                              for m in said)
 
 def same_value(a: str, b: str) -> bool:
     """Two short answers naming the same value ("1193万人" and "1193万", "2022" and "2022年")."""
     a, b = a.strip().lower(), b.strip().lower()
     shorter, longer = sorted((a, b), key=len)
     rest = longer[len(shorter):]
-    return a == b or (bool(shorter) and longer.startswith(shorter) and not re.match(r"[\d.,]", rest))
+    return a == b or (bool(shorter) and longer.startswith(shorter) and not re.match(r"[\d.,]", rest)) \
+        or _rounded_alike(a, b)
+
+
+_AMOUNT = re.compile(r"(\d+(?:\.(\d+))?)\s*([^\d\s]*?)元?$")
+
+
+def _rounded_alike(a: str, b: str) -> bool:
+    """One amount is the other rounded ("60.4亿元" and "60.39亿"), in the same unit."""
+    first, second = _AMOUNT.fullmatch(a.replace(",", "")), _AMOUNT.fullmatch(b.replace(",", ""))
+    if not (first and second) or first.group(3) != second.group(3):
+        return False
+    places = min(len(first.group(2) or ""), len(second.group(2) or ""))
+    return round(float(first.group(1)), places) == round(float(second.group(1)), places)
+
+
+def precision(answer: str) -> int:
+    """How many digits an answer gives: of amounts that agree, the most precise is told."""
+    return len(re.findall(r"\d", answer))
 
 def both_halves_have(found: tuple[AnswerSpan, ...], text: str) -> bool:
     halves = sentence_spans(text)
@@ -217,8 +248,16 @@ def in_focus_clauses(question: Question, text: str,
         local = [replace(s, start=s.start - piece.start) for s in inside]
         if _modified_elsewhere(question, piece.text, local):
             continue  # "tickets 20 yuan, students half price": the students' price is not written
-        kept += [s for s in inside if not clauses or any(a <= s.start < b for a, b in clauses)]
+        # "作为大会的举办地，哈尔滨…": a focus clause without a value names it as the next clause's subject
+        subjects = [b + 1 for a, b in clauses if not any(a <= s.start < b for s in inside)
+                    and _ends_with_focus(question, text[a:b])]
+        kept += [s for s in inside if not clauses or any(a <= s.start < b for a, b in clauses)
+                 or (question.language == "zh" and s.start in subjects)]
     return tuple(kept)
+
+def _ends_with_focus(question: Question, clause: str) -> bool:
+    tail = clause.rstrip()[-6:]
+    return any(tail.endswith(word) for term in question.focus for word in (term, *alternatives(term)))
 
 _MODIFIER = re.compile(r"半价|免费|打折|[一二三四五六七八九\d]折|减半|加倍|另收|加收|优惠|"
                        r"\bhalf[- ]price\b|\bfree\b|\bdiscount|\breduced\b|\bextra\b|\bsurcharge\b",
@@ -252,6 +291,20 @@ def carries(question: Question, text: Text) -> float:
     return (sum(term_credit(t, text) for t in question.focus if t)
             + 0.5 * sum(term_credit(t, text) for t in question.light if t)
             + sum(n.lower() in text.lowered for n in (*question.names, *question.numbers)))
+
+def next_to_key(question: Question, sentence: str, found: Sequence[AnswerSpan]) -> bool:
+    """The chosen span stands right beside the question's key word (or a word for it): "吉祥物“跑跑”",
+    "the CTO, Oren Falk", "Oren Falk is CTO"."""
+    span = best_span(question, sentence, found)
+    if span is None or not question.key:
+        return False
+    reach = 2 if question.language == "zh" else 4
+    lowered = sentence.lower()
+    for word in (question.key, *alternatives(question.key)):
+        for m in re.finditer(re.escape(word.lower()), lowered):
+            if 0 <= span.start - m.end() <= reach or 0 <= m.start() - span.end <= reach:
+                return True
+    return False
 
 def best_span(question: Question, sentence: str, found: Sequence[AnswerSpan]) -> AnswerSpan | None:
     """Of several spans: the new value of a change, then the one whose clause carries the most of
@@ -290,8 +343,30 @@ def best_span(question: Question, sentence: str, found: Sequence[AnswerSpan]) ->
         """Right after a focus word ("总票房1.20亿"), not after other words ("清明档(4.3")."""
         return int(any(0 <= span.start - a <= (1 if question.language == "zh" else 4) for a in focus_anchors))
 
-    def key(span: AnswerSpan) -> tuple[int, int, float, int, int, int]:
-        return dated(span), current(span), around(span), bound(span), adjacent(span), specific(span)
+    ends = sorted(s.end for s in found)
+
+    def led(span: AnswerSpan) -> tuple[int, int]:
+        """In Chinese, the question's words written between the previous span and this one, within its
+        clause, then the longest run of the question there: "冬奥会吉祥物“冰墩墩”和冬残奥会吉祥物“雪容融”"
+        leads 冰墩墩 with 冬奥会吉祥物."""
+        if question.language != "zh":
+            return 0, 0
+        clause = max((a for a, _, _ in clauses if a <= span.start), default=0)
+        after = max((e for e in ends if e <= span.start), default=0)
+        lead = sentence[max(clause, after):span.start].lower()
+        asked = question.text.lower()
+        words = sum(term.lower() in lead for term in (*question.focus, *question.names) if term)
+        return words, SequenceMatcher(None, lead, asked, autojunk=False).find_longest_match(
+            0, len(lead), 0, len(asked)).size
+
+    def counted(span: AnswerSpan) -> int:
+        """In Chinese, a count right before what the question counts: "44名运动员", not "23名女运动员"."""
+        after = sentence[span.end:span.end + 8]
+        return int(question.language == "zh" and any(after.startswith(t) for t in question.focus if t))
+
+    def key(span: AnswerSpan) -> tuple[int, int, float, int, int, int, tuple[int, int], int]:
+        return (dated(span), current(span), around(span), counted(span), bound(span), adjacent(span),
+                led(span), specific(span))
 
     ranked = sorted(found, key=key, reverse=True)
     return None if key(ranked[0]) == key(ranked[1]) else ranked[0]

@@ -87,7 +87,7 @@ _ZH_SURNAMES = [
     "商", "阮", "翁", "车", "卫", "伍", "焦", "巫", "桂", "查"
 ]
 _SINGLE_SURNAMES = frozenset(s for s in _ZH_SURNAMES if len(s) == 1)
-_ZH_NAME = re.compile(r"(?:(?<=[是由为和与及、，,：:（(请让给被找叫长理师员任者人\s])|^)"
+_ZH_NAME = re.compile(r"(?:(?<=[是由为和与及、，,：:（(请让给被找叫长理师员任者人\s—-])|^)"
                       rf"(?:{'|'.join(_ZH_SURNAMES)})"
                       r"[\u4e00-\u9fff]{1,2}?(?=[，,。；;：:、）)\s!！?？]|$|是|的|在|和|与|负|审|说|主|担|来|去|已|将|会|也|都|把|被|"
                       r"提|带|签|写|做|接|确|跟|向|对|给|等|先|今|昨|明|上|下)")
@@ -138,6 +138,14 @@ def labelled(sentence: str, label: str) -> list[AnswerSpan]:
         pattern = rf"\b{re.escape(label)}\s+(?:[A-Z]\b|\d{{1,4}}[A-Z]?\b)"
     flags = 0 if has_cjk(label) else re.IGNORECASE
     return [AnswerSpan(m.group(), m.start(), m.end()) for m in re.finditer(pattern, sentence, flags)]
+
+
+def quoted_after(sentence: str, word: str) -> list[AnswerSpan]:
+    """Names quoted right after ``word``: 吉祥物“雪容融”, 口号“一起向未来” (Chinese)."""
+    if not word or not has_cjk(word):
+        return []
+    pattern = rf"{re.escape(word)}[“「\"]([^”」\"，。]{{1,12}})[”」\"]"
+    return [AnswerSpan(m.group(1), m.start(1), m.end(1)) for m in re.finditer(pattern, sentence)]
 
 
 def _matches(sentence: str, patterns: tuple[re.Pattern[str], ...]) -> list[AnswerSpan]:

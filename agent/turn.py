@@ -291,7 +291,7 @@ class TurnRunner:
         checked = reading.evidence[reading.passage - 1]
         if reading.link:  # a second hop: the linking sentence is part of the evidence for the answer
             checked = replace(checked, text=f"{reading.link}\n{checked.text}")
-        verification = self.verifier.verify(claim, (checked,), question=text)
+        verification = self.verifier.verify(claim, (checked,), question=text, quoted=True)
         if not (verification.grounded and verification.answered):
             log.info("reader answer failed the check: %s", claim)
             return None, None

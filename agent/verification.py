@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from agent.answer_check import focused_answer
 from agent.claims import Span, split_sentences, strip_citations
@@ -52,6 +52,7 @@ class ScoreWeights:
 
 DEFAULT_WEIGHTS = ScoreWeights()
 DEFAULT_THRESHOLD = 0.5
+QUOTE_MIN_CHARS = 12  # shorter text may occur anywhere by chance
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,14 @@ def grounding_score(signals: Sequence[Signals], weights: ScoreWeights = DEFAULT_
     return _sigmoid(z)
 
 
+def _quoted_from(sentence: str, evidence: Sequence[Passage]) -> int | None:
+    """The 1-based number of the passage that holds ``sentence`` word for word (spacing aside)."""
+    said = " ".join(sentence.split()).rstrip("。.!！;；")
+    if len(said) < QUOTE_MIN_CHARS:
+        return None
+    return next((n for n, p in enumerate(evidence, start=1) if said in " ".join(p.text.split())), None)
+
+
 class Verifier:
     """Checks answers against evidence. Give it the embedder the agent already uses."""
 
@@ -124,7 +133,8 @@ class Verifier:
         self.judge = judge
         self.weights = weights
 
-    def verify(self, answer: str, evidence: Sequence[Passage], *, question: str = "") -> Verification:
+    def verify(self, answer: str, evidence: Sequence[Passage], *, question: str = "",
+               quoted: bool = False) -> Verification:
         spans = split_sentences(answer)
         if not spans:
             return Verification((), 0.0, False, answer)
@@ -139,10 +149,16 @@ class Verifier:
             scores, overall = self._with_judge(texts, signals, view, scores, overall)
         checks = tuple(self._check(span, s, score) for span, s, score in zip(spans, signals, scores,
                                                                               strict=True))
+        if quoted:  # a sentence quoted word for word says what its passage says
+            where = [_quoted_from(text, evidence) for text in texts]
+            checks = tuple(c if n is None else replace(c, score=1.0, supported=True, citations=(n,))
+                           for c, n in zip(checks, where, strict=True))
+            rest = [s for s, n in zip(signals, where, strict=True) if n is None]
+            overall = grounding_score(rest, self.weights) if evidence else 0.0
         if not any(s.is_claim for s in signals):
             overall = 1.0 if evidence else 0.0
         grounded = overall >= self.threshold and all(c.supported for c in checks if c.claim)
-        grounded = grounded and degenerate(answer, question=question) is None
+        grounded = grounded and degenerate(answer, question=question, quoted=quoted) is None
         answered = True
         if question.strip():  # it gives what is asked, next to the question's focus in the evidence
             answered = answers_question(answer, question) and focused_answer(

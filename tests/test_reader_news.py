@@ -1,0 +1,104 @@
+"""The reader on news-style Chinese evidence: counts, amounts told twice, rates, parts of a year,
+mascots and other quoted names, lists of people, and sentences that quote or ask."""
+
+from agent.degenerate import degenerate
+from agent.question import analyse
+from agent.reader import Reader
+from agent.verification import Verifier
+from memory.parts import Passage
+
+
+def read(question, *texts):
+    evidence = [Passage(text, f"news {i}", f"c{i}") for i, text in enumerate(texts, start=1)]
+    return Reader().read(question, evidence)
+
+
+def test_a_count_is_the_one_right_before_what_is_counted():
+    assert "数量" not in analyse("青城运动会挪威运动员数量").focus  # it says what is asked, like 多少
+    reading = read("青城运动会挪威运动员数量",
+                   "青城运动会开幕在即，挪威代表团将派出60名运动员参赛，包括28名女运动员和32名男运动员。")
+    assert reading is not None and reading.short == "60名"
+
+
+def test_amounts_that_agree_once_rounded_give_the_precise_one():
+    reading = read("2023年国庆档的总票房是多少",
+                   "据统计，2023年国庆档总票房已突破27亿。",
+                   "2023年国庆档总票房为27.34亿元，观影人次6568万。")
+    assert reading is not None and reading.short == "27.34亿元"
+
+
+def test_a_growth_rate_is_the_percentage_and_of_the_period_asked():
+    reading = read("2023年上半年江北省经济增长率是多少",
+                   "2023年江北省全年经济同比增长4.1%，总量首次突破5万亿元。",
+                   "江北省统计局发布：2023年上半年全省地区生产总值25630亿元，同比增长5.6%。")
+    assert reading is not None and reading.short == "5.6%"
+
+
+def test_chinese_news_say_we_for_china():
+    reading = read("2023年一季度中国粮食进口量是多少",
+                   "海关总署数据显示，2023年一季度我国粮食进口量4050万吨。")
+    assert reading is not None and reading.short == "4050万吨"
+
+
+def test_a_mascot_is_asked_about_not_a_name_and_its_quoted_name_answers():
+    question = analyse("青城马拉松的吉祥物叫什么")
+    assert "吉祥物" in question.focus and "吉祥物" not in question.names
+    reading = read("青城马拉松吉祥物是谁",
+                   "青城马拉松吉祥物“跑跑”以熊猫为原型设计，身披赛道配色。")
+    assert reading is not None and reading.short == "跑跑"
+
+
+def test_of_two_quoted_names_the_one_led_by_the_question_words():
+    reading = read("青城马拉松吉祥物叫什么",
+                   "2024年3月，青城马拉松吉祥物“跑跑”和青城半程马拉松吉祥物“跳跳”同日亮相。")
+    assert reading is not None and reading.short == "跑跑"
+
+
+def test_a_sentence_naming_many_people_does_not_veto_one_that_answers():
+    reading = read("青城马拉松吉祥物是谁",
+                   "青城马拉松组委会主席韩明远、副主席林晓和运动员代表周航共同为吉祥物揭幕。",
+                   "青城马拉松吉祥物“跑跑”以熊猫为原型设计。")
+    assert reading is not None and reading.short == "跑跑"
+
+
+def test_a_clause_naming_the_role_makes_the_next_clause_subject_the_answer():
+    reading = read("2025年青城论坛举办的地点是哪里",
+                   "作为2025年青城论坛的举办地，临江市带着“数字之城”的新标签迎来各方来宾。")
+    assert reading is not None and reading.short == "临江市"
+
+
+def test_a_date_in_the_year_the_question_names_is_still_an_answer():
+    reading = read("青城联赛2024赛季开赛时间是什么时候？",
+                   "青城联赛本赛季比赛2024年4月6日开始，11月30日结束。")
+    assert reading is not None and reading.short == "2024年4月6日"
+
+
+def test_a_sentence_that_asks_answers_nothing():
+    reading = read("青城X9的处理器是什么",
+                   "青城X9是今年最受关注的手机，很多用户想要知道它使用了什么处理器。",
+                   "青城X9采用的是天枢9000处理器，主频3.2GHz。")
+    assert reading is not None and "天枢9000" in reading.sentence
+
+
+def test_who_did_it_is_not_the_one_it_was_done_to_in_other_words():
+    assert read("谁枪击了韩明远？", "回忆起1986年，时任市长林晓被枪杀，全城震惊。") is None
+
+
+def test_a_quoted_list_is_no_loop_but_a_loop_still_is():
+    listed = ("32. 本届龙舟赛共有32支队伍参赛，分别是公开组22人龙舟8支队伍、公开组12人龙舟8支队伍、"
+              "邀请组12人龙舟8支队伍、乡镇组12人龙舟8支队伍。")
+    assert degenerate(listed) == "repeated n-gram"  # as text a model wrote
+    assert degenerate(listed, quoted=True) is None  # as the reader's quote of the evidence
+    loop = "星河科技公司简介是星河科技公司简介，" * 6
+    assert degenerate(loop, quoted=True) is not None
+
+
+def test_a_sentence_quoted_word_for_word_is_supported_by_its_passage():
+    passage = Passage("青城X9发布会回顾。青城X9采用的是天枢9000处理器，NPU算力升级到了32 TOPS，"
+                      "X1大核频率3.0 GHz。", "news 1", "c1")
+    claim = "青城X9采用的是天枢9000处理器，NPU算力升级到了32 TOPS，X1大核频率3.0 GHz。"
+    quoted = Verifier().verify(claim, (passage,), question="青城X9的处理器是什么", quoted=True)
+    assert quoted.grounded and quoted.sentences[0].citations == (1,)
+    invented = Verifier().verify("青城X9采用的是天枢8000处理器，NPU算力升级到了64 TOPS。", (passage,),
+                                 question="青城X9的处理器是什么", quoted=True)
+    assert not invented.grounded
