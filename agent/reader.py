@@ -56,6 +56,7 @@ from agent.word_meaning import WordMeaning
 from graph.embedding import Embedder
 from memory.parts import Passage
 
+_NAMED = ("person", "name", "place", "thing")  # answers a first sentence's name may be (or lead to)
 NAMES_MIN = 0.5  # share of the question's names its passage must mention
 TIE = 0.02  # sentences this close in score that give different answers: neither is trusted
 _NEGATION = re.compile(r"\b(?:not|never|no|none|cannot|can't|doesn't|don't|isn't|wasn't)\b|[不没未无非]")
@@ -63,6 +64,8 @@ _FORMER = re.compile(r"\b(?:until|former|formerly|previously|used to|originally|
                      r"原来|原定|以前|曾经|之前|过去", re.IGNORECASE)
 # A sentence that asks ("很多用户想知道用了什么处理器", "Where was it founded?") answers nothing.
 _ASKS = re.compile(r"[?？]|什么|哪(?:个|些|里|儿|一|家|位|种)|为何|为什么|怎么|是否")
+# a sentence that stops where the value would begin ("世界环境日的主题为"): it says nothing yet
+_CUT_OFF = re.compile(r"(?:为|是|：|:|\bis|\bare|\bwas|\bwere)\W*$")
 _CURRENT = re.compile(r"\b(?:current|currently|now|today|present|new|latest|moved to)\b|"
                       r"现在|目前|如今|现任|改为|推迟到|改到|最新|搬到", re.IGNORECASE)
 
@@ -173,8 +176,8 @@ class Reader:
         name, bridge = link
         said = Text.of(bridge.sentence)
         rest = tuple(t for t in question.focus if term_credit(t, said) < PARAPHRASE_CREDIT)
-        if not rest or (question.key and question.key not in rest):
-            return None  # what is asked is in the first sentence: a second passage cannot be its answer
+        if not rest or (question.key and question.key not in rest and question.answer_type not in _NAMED):
+            return None  # the amount or date asked is in the first sentence's words, not a second passage's
         hop = replace(question, names=(name,), focus=rest, numbers=())
         if retrieve is not None:
             known = {p.text for p in evidence}
@@ -283,7 +286,8 @@ class Reader:
             # for word (for "what …?" a sentence that only restates the question is no answer, but
             # one that holds all of it, names included, mostly holds the answer too)
             return (candidate.lexical >= 0.9 and candidate.in_sentence_names >= 1.0
-                    and not candidate.pair and not candidate.heading and not _ASKS.search(candidate.sentence))
+                    and not candidate.pair and not candidate.heading and not _ASKS.search(candidate.sentence)
+                    and not _CUT_OFF.search(candidate.sentence))
         return bool(candidate.found)
 
     def _reading(self, question: Question, best: _Candidate, evidence: tuple[Passage, ...], *,

@@ -228,9 +228,14 @@ def both_halves_have(found: tuple[AnswerSpan, ...], text: str) -> bool:
     return len(halves) >= 2 and all(any(h.start <= s.start < h.end for s in found) for h in halves[:2])
 
 def half_has_numbers(question: Question, text: str, span: AnswerSpan) -> bool:
-    """The sentence holding ``span`` writes the question's numbers (a year: the answer is that year's)."""
-    return any(p.start <= span.start < p.end and numbers_present(question, p.text)
+    """The sentence holding ``span`` writes the question's numbers (a year: the answer is that year's),
+    or the date line it follows does ("Jul 22, 2022 ... 穆尔穆当选印度总统")."""
+    dateline = _DATELINE.match(text)
+    stamp = dateline.group() if dateline else ""
+    return any(p.start <= span.start < p.end and numbers_present(question, f"{stamp} {p.text}")
                for p in sentence_spans(text))
+
+_DATELINE = re.compile(r"^\s*(?:[A-Z][a-z]{2} \d{1,2}, (?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d)\s*(?:\.\.\.|…)")
 
 CLAUSE = re.compile(r"[^,，;；]+")
 

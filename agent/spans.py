@@ -90,7 +90,7 @@ _SINGLE_SURNAMES = frozenset(s for s in _ZH_SURNAMES if len(s) == 1)
 _ZH_NAME = re.compile(r"(?:(?<=[是由为和与及、，,：:（(请让给被找叫长理师员任者人\s—-])|^)"
                       rf"(?:{'|'.join(_ZH_SURNAMES)})"
                       r"[\u4e00-\u9fff]{1,2}?(?=[，,。；;：:、）)\s!！?？]|$|是|的|在|和|与|负|审|说|主|担|来|去|已|将|会|也|都|把|被|"
-                      r"提|带|签|写|做|接|确|跟|向|对|给|等|先|今|昨|明|上|下)")
+                      r"提|带|签|写|做|接|确|跟|向|对|给|等|先|今|昨|明|上|下|当|获|表|称)")
 _ZH_NAME_FLAGS = ("nr", "nrfg", "nrt")
 _ZH_PLACE_FLAGS = ("ns",)
 _ZH_PROPER_FLAGS = ("nz", "nt", "ns", "nr", "nrfg", "nrt", "eng")
@@ -267,7 +267,7 @@ def _capitalised(sentence: str) -> list[AnswerSpan]:
 
 def _people(sentence: str) -> list[AnswerSpan]:
     if has_cjk(sentence):
-        tagged = _zh_words_with(sentence, _ZH_NAME_FLAGS, min_len=2)
+        tagged = _with_last_character(sentence, _zh_words_with(sentence, _ZH_NAME_FLAGS, min_len=2))
         surnamed = [s for s in tagged if (s.text[:1] in _SINGLE_SURNAMES or s.text[:2] in _ZH_SURNAMES)
                     and not re.search(r"[般的地得们性式型化口]$", s.text)]
         return surnamed + _zh_people(sentence) + _transliterated(sentence)
@@ -275,6 +275,22 @@ def _people(sentence: str) -> list[AnswerSpan]:
     if people:
         return people
     return [s for s in _capitalised(sentence) if len(s.text.split()) >= 2]
+
+
+# single characters jieba leaves after a name it cut short ("罗致|焕", "穆尔|穆"): no verb, particle,
+# pronoun or number
+_NAME_END_FLAGS = ("nz", "vg", "ng", "zg", "nr", "nrt", "j", "g")
+
+
+def _with_last_character(sentence: str, names: list[AnswerSpan]) -> list[AnswerSpan]:
+    """Two-character names with the name character jieba split off after them put back."""
+    ends = {start: (word, flag) for word, flag, start, _ in _placed_words(sentence)}
+    out = []
+    for name in names:
+        word, flag = ends.get(name.end, ("", ""))
+        whole = len(name.text) == 2 and len(word) == 1 and has_cjk(word) and flag in _NAME_END_FLAGS
+        out.append(AnswerSpan(name.text + word, name.start, name.end + 1) if whole else name)
+    return out
 
 
 _NAME_DOT = "·・•‧"

@@ -4,6 +4,7 @@ mascots and other quoted names, lists of people, and sentences that quote or ask
 from agent.degenerate import degenerate
 from agent.question import analyse
 from agent.reader import Reader
+from agent.spans import spans
 from agent.verification import Verifier
 from memory.parts import Passage
 
@@ -102,3 +103,18 @@ def test_a_sentence_quoted_word_for_word_is_supported_by_its_passage():
     invented = Verifier().verify("青城X9采用的是天枢8000处理器，NPU算力升级到了64 TOPS。", (passage,),
                                  question="青城X9的处理器是什么", quoted=True)
     assert not invented.grounded
+
+
+def test_a_name_jieba_cut_short_is_read_whole():
+    assert [s.text for s in spans("交给第一棒火炬手罗致焕，他是首位世界冠军。", "person")] == ["罗致焕"]
+    assert [s.text for s in spans("张三说，比赛推迟了。", "person")] == ["张三"]
+
+
+def test_the_date_line_of_a_snippet_dates_its_sentence():
+    reading = read("2024年青城市长选举谁当选",
+                   "Mar 4, 2024 ... 韩明远当选青城市长---青城市长选举结果3日揭晓，现任副市长林晓落选。")
+    assert reading is not None and reading.short == "韩明远"
+
+
+def test_a_sentence_that_stops_before_its_value_is_no_answer():
+    assert read("2024年青城读书节的主题是什么？", "2024年青城读书节的主题为") is None
