@@ -71,6 +71,8 @@ def term_credit(term: str, text: Text) -> float:
         if len(term) >= 4 and any(_affirmed(term[:i] + term[i + 1:], text.lowered)
                                   for i in range(1, len(term) - 1)):
             return PARAPHRASE_CREDIT
+        if len(term) >= 3 and term.endswith("奖") and _affirmed(term[:-1], text.lowered):
+            return PARAPHRASE_CREDIT  # an award named without 奖 ("获得最佳影片")
         return 0.0
     if term in text.words:
         return 1.0

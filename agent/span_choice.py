@@ -167,15 +167,22 @@ _CHANGE = re.compile(r"增长|增加|提高|上升|下降|降低|减少|涨|跌|
                      r"\bchange|\brise|\bfall|\bincrease|\bdecrease|\bdrop|\bgrew|\bgrow|\bfell|"
                      r"\bup\b|\bdown\b", re.IGNORECASE)
 
+# "在哪里举行": the place of an event is written after 在/于 ("在威斯敏斯特教堂举行")
+_HAPPENS = frozenset(["举行", "举办", "召开", "开幕", "发生", "进行"])
+_AT = re.compile(r"(?:在|于|赴|到|至)[^，。；,;]{0,4}$")
+
 def fits_the_question(question: Question, sentence: str,
                       found: Sequence[AnswerSpan]) -> tuple[AnswerSpan, ...]:
     """Spans that can answer: for a year the question names, not a value of another year; for an
     amount ("票房是多少"), no percentage unless it asks a rate, no percentage points unless it asks a
     change."""
     kept = []
+    venue = question.answer_type == "place" and question.key in _HAPPENS
     for span in found:
         if year_of(question, sentence, span) < 0:
             continue
+        if venue and not _AT.search(sentence[max(0, span.start - 6):span.start]):
+            continue  # "英国19日为女王举行国葬": who holds it, not where
         if question.answer_type == "number":
             if re.search(r"百分点|percentage points?", span.text) and not _CHANGE.search(question.text):
                 continue

@@ -23,6 +23,7 @@ from agent.compare import read_comparison
 from agent.compare_kind import read_kind
 from agent.compute import compute_answer
 from agent.degenerate import degenerate
+from agent.discount import read_share
 from agent.errors import BackendUnavailableError, CongmingError, InputError
 from agent.events import (
     AnswerToken,
@@ -281,8 +282,11 @@ class TurnRunner:
             if verification.grounded:
                 return replace(told, evidence=evidence), verification
             log.info("answer from facts failed the check: %s", told.short)
-        reading = (read_comparison(self.reader, text, evidence, search) or read_kind(text, evidence, search)
-                   or self.reader.read(text, evidence, search)) if evidence else None
+        reading = None
+        if evidence:
+            reading = (read_comparison(self.reader, text, evidence, search)
+                       or read_kind(text, evidence, search) or self.reader.read(text, evidence, search)
+                       or read_share(text, evidence))
         if reading is None and lookup != text and evidence:
             reading = self.reader.read(lookup, evidence, search)
         if reading is None:

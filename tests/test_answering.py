@@ -140,3 +140,28 @@ def test_odd_questions_get_a_clear_reply(settings, message):
     assert isinstance(events[-1], TurnDone)
     reply = events[-1].reply
     assert reply.answer.strip() and any(isinstance(e, AnswerToken) for e in events)
+
+
+@pytest.mark.parametrize(("document", "question", "expected"), [
+    ("钟鼓楼：老城的地标，建于1887年。登楼门票20元，学生半价。", "学生登钟鼓楼要花多少钱？",
+     "10元（20元的半价）"),
+    ("The Old Mill museum is open daily. Tickets cost £12, children half price.",
+     "How much do children pay at the Old Mill museum?", "£6 (half of £12)"),
+])
+def test_a_price_given_as_a_share_of_another_is_computed_and_its_sentence_cited(settings, document, question,
+                                                                                 expected):
+    agent, llm = make_agent(settings, answerer="reader")
+    with agent:
+        agent.ingest_text(document, source="guide.md", title="Old town guide")
+        reply = agent.chat(question)
+    assert reply.action == "read" and reply.answer.startswith(expected)
+    assert reply.citations and reply.verification is not None and reply.verification.grounded
+    assert llm.prompts == []
+
+
+def test_a_share_with_no_single_price_to_take_it_of_is_declined(settings):
+    agent, _ = make_agent(settings, answerer="reader")
+    with agent:
+        agent.ingest_text("钟鼓楼：登楼门票20元，夜场30元，学生半价。", source="guide.md",
+                          title="Old town guide")
+        assert agent.chat("学生登钟鼓楼要花多少钱？").abstained

@@ -118,3 +118,16 @@ def test_the_date_line_of_a_snippet_dates_its_sentence():
 
 def test_a_sentence_that_stops_before_its_value_is_no_answer():
     assert read("2024年青城读书节的主题是什么？", "2024年青城读书节的主题为") is None
+
+
+def test_where_an_event_is_held_is_the_place_after_at():
+    assert read("青城马拉松将在哪里举行？",
+                "青城市体育局12日为青城马拉松举行新闻发布会，宣布赛事筹备完成。") is None
+    reading = read("青城马拉松将在哪里举行？", "第五届青城马拉松将于4月6日在临江市滨湖公园举行。")
+    assert reading is not None and reading.short in ("临江市", "滨湖公园", "临江市滨湖公园")
+
+
+def test_an_award_may_be_named_without_its_last_character():
+    reading = read("2024年青城电影节最佳影片奖",
+                   "在2024年青城电影节颁奖典礼中，电影《远山》获得最佳影片，林晓获得最佳导演。")
+    assert reading is not None and reading.short == "远山"
