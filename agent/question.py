@@ -16,7 +16,7 @@ from agent.claim_terms import EN_STOPWORDS, en_entities, stem, zh_entities, zh_w
 from graph.cjk import has_cjk
 
 AnswerType = Literal["person", "place", "date", "time", "number", "money", "percent", "duration",
-                     "distance", "volume", "mass", "phone", "name", "thing", "yesno"]
+                     "distance", "volume", "mass", "phone", "colour", "name", "thing", "yesno"]
 
 # (pattern, type), first match wins; checked on the lower-cased question.
 _EN_TYPES: tuple[tuple[str, AnswerType], ...] = (
@@ -33,6 +33,7 @@ _EN_TYPES: tuple[tuple[str, AnswerType], ...] = (
     (r"\bhow long\b|\bfor how many (?:days|hours|weeks|months|years)\b|\bduration\b", "duration"),
     (r"\bhow (?:many|much|old)\b|\bwhat (?:is|was) the (?:number|total|amount|budget|population|score)\b|"
      r"\bbudget\b|\bhow many\b", "number"),
+    (r"\b(?:which|what) (?:\w+ )?colou?r\b", "colour"),
     (r"\bwhen\b|\bwhat (?:date|day|year|month)\b|\bwhich (?:date|day|year|month)\b|\bin what year\b|"
      r"\bon what date\b|\bsince when\b", "date"),
     (r"\bwho(?:m|se)?\b|\bwhich (?:person|man|woman|employee|member|engineer|scientist|doctor|teacher|"
@@ -49,6 +50,7 @@ _EN_TYPES: tuple[tuple[str, AnswerType], ...] = (
 )
 _ZH_TYPES: tuple[tuple[str, AnswerType], ...] = (
     (r"电话|号码", "phone"),
+    (r"什么颜色|哪(?:种|个|一种)?颜色|什么色", "colour"),
     (r"百分之几|百分比|比例|占比|几成", "percent"),
     (r"几点|什么时间(?:开|关|出发|到|起飞|发车)|几时", "time"),
     (r"多少钱|价格|票价|费用|花多少|几块|几元|收费|售价|报价|多贵", "money"),
@@ -79,7 +81,7 @@ _EN_ASKING = frozenset(
         "percentage", "percent", "share", "proportion", "tall", "high", "deep", "wide", "heavy",
         "weigh", "weight", "distance", "price", "cost", "fee", "fare", "amount", "total",
         "exactly", "kind", "type", "today", "now", "currently", "current", "presently", "latest",
-        "still", "these", "days", "nowadays"
+        "still", "these", "days", "nowadays", "colour", "color"
     ])
 # Words that ask for the value as it is now (prefer "the current CTO" to "served as CTO until 2021").
 _NOW = re.compile(r"\b(?:today|now|currently|current|presently|these days|nowadays|still)\b|"
@@ -91,7 +93,7 @@ _ZH_ASKING = frozenset(
         "哪款", "哪趟", "哪种", "哪一站", "多少", "几", "几个", "多少钱", "价格", "多久", "多长",
         "多远", "是否", "是不是", "有没有", "叫", "叫什么", "名字", "请问", "一下", "告诉", "知道",
         "具体", "现在", "目前", "吗", "呢", "一共", "总共", "大概", "应该", "哪座", "多大", "几点",
-        "几分", "钱", "多少钱", "几天", "多久", "数量", "数目", "总数"
+        "几分", "钱", "多少钱", "几天", "多久", "数量", "数目", "总数", "颜色"
     ])
 # Generic verbs that a sentence of the expected kind answers without repeating them
 # ("How much water does the tank hold?" -> "a 4.2-litre water tank").

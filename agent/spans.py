@@ -115,6 +115,8 @@ def spans(sentence: str, kind: AnswerType) -> list[AnswerSpan]:
         found = _matches(sentence, _DATES)
     elif kind == "time":
         found = _matches(sentence, _TIMES)
+    elif kind == "colour":
+        found = _matches(sentence, (_COLOUR,))
     elif kind == "phone":
         found = [s for s in _matches(sentence, (_PHONE,)) if sum(c.isdigit() for c in s.text) >= 7]
     elif kind == "person":
@@ -138,6 +140,11 @@ def labelled(sentence: str, label: str) -> list[AnswerSpan]:
         pattern = rf"\b{re.escape(label)}\s+(?:[A-Z]\b|\d{{1,4}}[A-Z]?\b)"
     flags = 0 if has_cjk(label) else re.IGNORECASE
     return [AnswerSpan(m.group(), m.start(), m.end()) for m in re.finditer(pattern, sentence, flags)]
+
+
+_COLOUR = re.compile(r"\b(?:red|orange|yellow|green|blue|purple|violet|pink|white|black|grey|gray|brown|gold|"
+                     r"silver|amber|ultraviolet|infrared)\b|[红橙黄绿蓝紫粉白黑灰棕金银青](?:色|(?=光|灯))",
+                     re.IGNORECASE)
 
 
 def quoted_after(sentence: str, word: str) -> list[AnswerSpan]:

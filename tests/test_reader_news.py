@@ -131,3 +131,11 @@ def test_an_award_may_be_named_without_its_last_character():
     reading = read("2024年青城电影节最佳影片奖",
                    "在2024年青城电影节颁奖典礼中，电影《远山》获得最佳影片，林晓获得最佳导演。")
     assert reading is not None and reading.short == "远山"
+
+
+def test_a_colour_question_is_answered_by_a_colour():
+    reading = read("What colour is the Marlin-7 drone painted?",
+                   "The Marlin-7 drone is painted bright yellow so divers can see it.")
+    assert reading is not None and reading.short == "yellow"
+    reading = read("青城大桥的桥身是什么颜色？", "青城大桥全长1.2公里，桥身为红色，夜间有灯光秀。")
+    assert reading is not None and reading.short == "红色"
