@@ -13,16 +13,17 @@ from collections.abc import Sequence
 
 from agent.evidence_text import sentence_units
 from agent.focus import Text, names_support, term_credit
+from agent.numbers import zh_numeral
 from agent.question import analyse
 from agent.reader import Reading, quote
+from agent.span_choice import CLAUSE
 from agent.spans import spans
+from graph.cjk import has_cjk
 from memory.parts import Passage
 
-_CLAUSE = re.compile(r"[^,，;；。]+")
 _HALF = re.compile(r"半价|减半|\bhalf[- ]price\b|\bhalf (?:the )?(?:price|fare)\b", re.IGNORECASE)
 _FREE = re.compile(r"免费|\bfree\b", re.IGNORECASE)
 _TENTHS = re.compile(r"([一二三四五六七八九\d])折")
-_CHINESE_DIGITS = "一二三四五六七八九"
 
 
 def read_share(question_text: str, evidence: Sequence[Passage]) -> Reading | None:
@@ -52,7 +53,7 @@ def _computed(focus: Sequence[str], sentence: str) -> tuple[str, str] | None:
     """(the amount, its working) when one clause gives the asked group's share of the one price
     the rest of the sentence gives."""
     prices = spans(sentence, "money")
-    for clause in _CLAUSE.finditer(sentence):
+    for clause in CLAUSE.finditer(sentence):
         text = clause.group()
         share = _share(text)
         if share is None or not any(term_credit(t, Text.of(text)) >= 0.85 for t in focus):
@@ -63,13 +64,13 @@ def _computed(focus: Sequence[str], sentence: str) -> tuple[str, str] | None:
         if len(others) != 1:
             return None
         base = others.pop()
-        return _scaled(base, share[0]), f"{base}{share[1]}" if _is_cjk(text) else f"{share[1]} {base}"
+        return _scaled(base, share[0]), f"{base}{share[1]}" if has_cjk(text) else f"{share[1]} {base}"
     return None
 
 
 def _share(clause: str) -> tuple[float, str] | None:
     """The share a clause states and how to say it, or None."""
-    cjk = _is_cjk(clause)
+    cjk = has_cjk(clause)
     if _HALF.search(clause):
         return 0.5, "的半价" if cjk else "half of"
     if _FREE.search(clause):
@@ -77,7 +78,7 @@ def _share(clause: str) -> tuple[float, str] | None:
     tenths = _TENTHS.search(clause)
     if tenths:
         digit = tenths.group(1)
-        n = int(digit) if digit.isdigit() else _CHINESE_DIGITS.index(digit) + 1
+        n = int(digit) if digit.isdigit() else zh_numeral(digit)
         return n / 10, f"打{digit}折"
     return None
 
@@ -90,6 +91,3 @@ def _scaled(price: str, share: float) -> str:
     written = f"{value:.0f}" if value == int(value) else f"{value:.2f}"
     return price[:amount.start()] + written + price[amount.end():]
 
-
-def _is_cjk(text: str) -> bool:
-    return bool(re.search(r"[\u4e00-\u9fff]", text))

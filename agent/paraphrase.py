@@ -94,6 +94,11 @@ def _index() -> dict[str, frozenset[str]]:
     return {word: frozenset(others) for word, others in index.items()}
 
 
+def forms(term: str) -> tuple[str, ...]:
+    """The term itself, then the words that can stand for it."""
+    return (term, *alternatives(term))
+
+
 def alternatives(term: str) -> frozenset[str]:
     """Other words (English stems or Chinese words) that can stand for ``term``."""
     return _index().get(term.lower(), frozenset())

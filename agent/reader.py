@@ -278,8 +278,8 @@ class Reader:
             return False
         if question.focus and (focus.in_sentence == 0 or not focus.key):
             return False  # the sentence itself must carry the focus, its key word first of all
-        said = Text.of(candidate.sentence)
-        if question.periods and not all(term_credit(t, said) for t in question.periods):
+        if question.periods and not all(term_credit(t, Text.of(candidate.sentence))
+                                        for t in question.periods):
             return False  # the year's figure does not answer for its first quarter
         if question.answer_type in ("yesno", "thing"):
             # the sentence itself is the answer: every focus word and every name must be in it, word

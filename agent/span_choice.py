@@ -15,7 +15,7 @@ from difflib import SequenceMatcher
 
 from agent.evidence_text import sentence_spans
 from agent.focus import Text, numbers_present, term_credit
-from agent.paraphrase import alternatives
+from agent.paraphrase import forms
 from agent.question import AnswerType, Question
 from agent.spans import AnswerSpan, spans
 from graph.cjk import has_cjk
@@ -201,7 +201,7 @@ def _done_to_only(question: Question, sentence: str) -> bool:
     key = question.key
     if not key or re.search(rf"(?:遭|遭到|受到|被|受){re.escape(key)}", question.text):
         return False
-    said = [m for word in (key, *alternatives(key)) for m in re.finditer(re.escape(word), sentence)]
+    said = [m for word in forms(key) for m in re.finditer(re.escape(word), sentence)]
     return bool(said) and all(re.search(r"(?:遭|遭到|受到|被|受)$", sentence[max(0, m.start() - 2):m.start()])
                               for m in said)
 
@@ -262,14 +262,14 @@ def in_focus_clauses(question: Question, text: str,
             continue  # "tickets 20 yuan, students half price": the students' price is not written
         # "作为大会的举办地，哈尔滨…": a focus clause without a value names it as the next clause's subject
         subjects = [b + 1 for a, b in clauses if not any(a <= s.start < b for s in inside)
-                    and _ends_with_focus(question, text[a:b])]
+                    and _ends_with_focus(question, text[a:b])] if question.language == "zh" else []
         kept += [s for s in inside if not clauses or any(a <= s.start < b for a, b in clauses)
-                 or (question.language == "zh" and s.start in subjects)]
+                 or s.start in subjects]
     return tuple(kept)
 
 def _ends_with_focus(question: Question, clause: str) -> bool:
     tail = clause.rstrip()[-6:]
-    return any(tail.endswith(word) for term in question.focus for word in (term, *alternatives(term)))
+    return any(tail.endswith(word) for term in question.focus for word in forms(term))
 
 _MODIFIER = re.compile(r"半价|免费|打折|[一二三四五六七八九\d]折|减半|加倍|另收|加收|优惠|"
                        r"\bhalf[- ]price\b|\bfree\b|\bdiscount|\breduced\b|\bextra\b|\bsurcharge\b",
@@ -312,7 +312,7 @@ def next_to_key(question: Question, sentence: str, found: Sequence[AnswerSpan]) 
         return False
     reach = 2 if question.language == "zh" else 4
     lowered = sentence.lower()
-    for word in (question.key, *alternatives(question.key)):
+    for word in forms(question.key):
         for m in re.finditer(re.escape(word.lower()), lowered):
             if 0 <= span.start - m.end() <= reach or 0 <= m.start() - span.end <= reach:
                 return True

@@ -11,11 +11,7 @@ from agent.span_choice import address_heads, fits_the_question, same_value
 from agent.spans import spans
 from agent.word_meaning import WordMeaning
 from memory.parts import Passage
-
-
-def read(question, *texts):
-    evidence = [Passage(text, f"doc {i}", f"c{i}") for i, text in enumerate(texts, start=1)]
-    return Reader().read(question, evidence)
+from tests.turn_support import read
 
 
 def test_a_name_followed_by_its_address_is_the_name():
